@@ -1,0 +1,48 @@
+/**
+ * Positions in the `$all` log.
+ *
+ * @module
+ */
+
+/**
+ * A position in the transaction log: (commit, prepare) byte offsets, ordered commit first.
+ * Treat it as opaque and monotonic.
+ *
+ * @example
+ * ```ts
+ * import { Position } from "./position.ts";
+ * const p = new Position(100n, 100n);
+ * console.log(p.compareTo(Position.start) > 0); // true
+ * ```
+ */
+export class Position {
+  /** The start of the log: (0, 0). */
+  static readonly start: Position = new Position(0n, 0n);
+  /** The end of the log: (-1, -1). */
+  static readonly end: Position = new Position(-1n, -1n);
+
+  /** Creates a position. */
+  constructor(
+    /** The commit position. */
+    readonly commit: bigint,
+    /** The prepare position. */
+    readonly prepare: bigint,
+  ) {}
+
+  /** Negative if this is before `other`, 0 if equal, positive if after. */
+  compareTo(other: Position): number {
+    if (this.commit !== other.commit) return this.commit < other.commit ? -1 : 1;
+    if (this.prepare !== other.prepare) return this.prepare < other.prepare ? -1 : 1;
+    return 0;
+  }
+
+  /** True if both offsets are equal. */
+  equals(other: Position): boolean {
+    return this.commit === other.commit && this.prepare === other.prepare;
+  }
+
+  /** `"C:<commit>/P:<prepare>"`, as the official clients print it. */
+  toString(): string {
+    return `C:${this.commit}/P:${this.prepare}`;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The events users read: {@linkcode RecordedEvent} (one stored record) and
+ * {@linkcode ResolvedEvent} (a record with its link, as reads and subscriptions return them), and
+ * the mapping from the protocol messages to them.
+ *
+ * @module
+ */
+
+import type {
+  EventRecord,
+  ResolvedEvent as ResolvedEventMessage,
+  ResolvedIndexedEvent,
+} from "../../gen/client_messages_pb.ts";
+import { ProtocolError } from "../errors.ts";
+import { bytesToGuid } from "../wire/guid.ts";
+import { Position } from "./position.ts";
+
+const utf8 = new TextDecoder();
+
+/** .NET ticks (100 ns) between 0001-01-01 and 1970-01-01. */
+const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000n;
+/** The low 62 bits of .NET `DateTime.ToBinary()`: the kind bits are above them. */
+const TICKS_MASK = (1n << 62n) - 1n;
+
+/** One event as stored in a stream. */
+export class RecordedEvent {
+  /** The stream the event is in. */
+  readonly stream: string;
+  /** The event id (RFC 4122 string). */
+  readonly id: string;
+  /** The event's number in its stream. */
+  readonly eventNumber: bigint;
+  /** The event type. */
+  readonly type: string;
+  /** The event body. */
+  readonly data: Uint8Array;
+  /** The event metadata (empty when none). */
+  readonly metadata: Uint8Array;
+  /** True when the body was written as JSON. */
+  readonly isJson: boolean;
+  /** When the server stored the event. */
+  readonly created: Date;
+
+  /** Creates an event from its parts. */
+  constructor(fields: {
+    stream: string;
+    id: string;
+    eventNumber: bigint;
+    type: string;
+    data: Uint8Array;
+    metadata?: Uint8Array;
+    isJson: boolean;
+    created: Date;
+  }) {
+    this.stream = fields.stream;
+    this.id = fields.id;
+    this.eventNumber = fields.eventNumber;
+    this.type = fields.type;
+    this.data = fields.data;
+    this.metadata = fields.metadata ?? new Uint8Array(0);
+    this.isJson = fields.isJson;
+    this.created = fields.created;
+  }
+
+  /**
+   * The body parsed as JSON.
+   *
+   * @throws {SyntaxError} if the body is not valid JSON
+   */
+  json<T = unknown>(): T {
+    return JSON.parse(utf8.decode(this.data)) as T;
+  }
+
+  /** The body decoded as UTF-8 text. */
+  text(): string {
+    return utf8.decode(this.data);
+  }
+
+  /**
+   * The metadata parsed as JSON, or `undefined` when there is none.
+   *
+   * @throws {SyntaxError} if the metadata is not valid JSON
+   */
+  metadataJson<T = unknown>(): T | undefined {
+    return this.metadata.length === 0 ? undefined : JSON.parse(utf8.decode(this.metadata)) as T;
+  }
+}
+
+/**
+ * An event as reads and subscriptions deliver it: the resolved record (`event`), the link that
+ * pointed at it (`link`, when links were resolved), and its `$all` position where known. The
+ * convenience fields (`stream`, `type`, `data`, `json()`, …) are those of `event`, or of `link`
+ * when the link could not be resolved.
+ */
+export class ResolvedEvent {
+  /** The resolved record; `undefined` when a link could not be resolved. */
+  readonly event: RecordedEvent | undefined;
+  /** The link record, when the event was reached through a `$>` link. */
+  readonly link: RecordedEvent | undefined;
+  /** The `$all` position of the original event, where the server reports one. */
+  readonly position: Position | undefined;
+  /** How often a persistent subscription delivered this event before (0 otherwise). */
+  readonly retryCount: number;
+
+  /** Creates a resolved event; at least one of `event` and `link` must be given. */
+  constructor(
+    event: RecordedEvent | undefined,
+    link?: RecordedEvent,
+    position?: Position,
+    retryCount = 0,
+  ) {
+    if (!event && !link) throw new TypeError("A resolved event needs an event or a link");
+    this.event = event;
+    this.link = link;
+    this.position = position;
+    this.retryCount = retryCount;
+  }
+
+  /** The record this event was read as: the link if there is one, else the event. */
+  get originalEvent(): RecordedEvent {
+    return (this.link ?? this.event)!;
+  }
+  /** The number of the original event in its stream (the link's, for links). */
+  get originalEventNumber(): bigint {
+    return this.originalEvent.eventNumber;
+  }
+  /** The stream of the original event (the link's, for links). */
+  get originalStreamId(): string {
+    return this.originalEvent.stream;
+  }
+  /** False when this is a link whose target could not be read. */
+  get isResolved(): boolean {
+    return this.event !== undefined;
+  }
+  /** The best record available: `event`, or `link` when unresolved. */
+  get #record(): RecordedEvent {
+    return (this.event ?? this.link)!;
+  }
+  /** Stream of the resolved event. */
+  get stream(): string {
+    return this.#record.stream;
+  }
+  /** Id of the resolved event. */
+  get id(): string {
+    return this.#record.id;
+  }
+  /** Number of the resolved event in its stream. */
+  get eventNumber(): bigint {
+    return this.#record.eventNumber;
+  }
+  /** Type of the resolved event. */
+  get type(): string {
+    return this.#record.type;
+  }
+  /** Body of the resolved event. */
+  get data(): Uint8Array {
+    return this.#record.data;
+  }
+  /** Metadata of the resolved event. */
+  get metadata(): Uint8Array {
+    return this.#record.metadata;
+  }
+  /** Whether the resolved event's body is JSON. */
+  get isJson(): boolean {
+    return this.#record.isJson;
+  }
+  /** When the resolved event was stored. */
+  get created(): Date {
+    return this.#record.created;
+  }
+  /** The resolved event's body parsed as JSON. */
+  json<T = unknown>(): T {
+    return this.#record.json<T>();
+  }
+  /** The resolved event's body as UTF-8 text. */
+  text(): string {
+    return this.#record.text();
+  }
+}
+
+/** Converts a wire `created` value: epoch milliseconds if present, else .NET ticks. */
+function createdDate(record: EventRecord): Date {
+  if (record.createdEpoch !== 0n) return new Date(Number(record.createdEpoch));
+  if (record.created !== 0n) {
+    return new Date(Number(((record.created & TICKS_MASK) - TICKS_AT_UNIX_EPOCH) / 10_000n));
+  }
+  return new Date(0);
+}
+
+/**
+ * Maps one wire `EventRecord` to a {@linkcode RecordedEvent}.
+ *
+ * @throws {ProtocolError} when the event id is not 16 bytes
+ */
+export function toRecordedEvent(record: EventRecord): RecordedEvent {
+  if (record.eventId.length !== 16) {
+    throw new ProtocolError(
+      "bad-payload",
+      `Event ${record.eventNumber} of stream "${record.eventStreamId}" has a ${record.eventId.length}-byte id; expected 16`,
+    );
+  }
+  return new RecordedEvent({
+    stream: record.eventStreamId,
+    id: bytesToGuid(record.eventId),
+    eventNumber: record.eventNumber,
+    type: record.eventType,
+    data: record.data,
+    metadata: record.metadata,
+    isJson: record.dataContentType === 1,
+    created: createdDate(record),
+  });
+}
+
+/**
+ * Maps a `ResolvedIndexedEvent` (stream reads, ReadEvent, persistent subscriptions). An absent
+ * `event` with a `link` is an unresolvable link (data, PROTOCOL.md §4.10); both absent is a
+ * protocol violation.
+ *
+ * @throws {ProtocolError} `missing-field` when neither `event` nor `link` is present
+ */
+export function fromResolvedIndexedEvent(
+  message: ResolvedIndexedEvent,
+  context: string,
+  retryCount = 0,
+): ResolvedEvent {
+  if (!message.event && !message.link) {
+    throw new ProtocolError("missing-field", `${context}: a ResolvedIndexedEvent has no event`);
+  }
+  return new ResolvedEvent(
+    message.event ? toRecordedEvent(message.event) : undefined,
+    message.link ? toRecordedEvent(message.link) : undefined,
+    undefined,
+    retryCount,
+  );
+}
+
+/**
+ * Maps a `ResolvedEvent` message (`$all` reads, volatile subscriptions) with its position.
+ *
+ * @throws {ProtocolError} `missing-field` when neither `event` nor `link` is present
+ */
+export function fromResolvedEventMessage(
+  message: ResolvedEventMessage,
+  context: string,
+): ResolvedEvent {
+  if (!message.event && !message.link) {
+    throw new ProtocolError("missing-field", `${context}: a ResolvedEvent has no event`);
+  }
+  return new ResolvedEvent(
+    message.event ? toRecordedEvent(message.event) : undefined,
+    message.link ? toRecordedEvent(message.link) : undefined,
+    new Position(message.commitPosition, message.preparePosition),
+  );
+}

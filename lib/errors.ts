@@ -1,0 +1,198 @@
+/**
+ * The error classes callers catch. Misuse raises `TypeError`/`RangeError`; everything the server
+ * or the network does wrong raises one of these. Every class sets `name`, accepts `cause`, and
+ * carries the context needed to act on it. No message ever contains credentials.
+ *
+ * @module
+ */
+
+/** Options shared by every photonpump error. */
+export interface PhotonPumpErrorOptions {
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/** Base class of every error photonpump raises for server or network conditions. */
+export class PhotonPumpError extends Error {
+  /** Creates the error with a message and an optional cause. */
+  constructor(message: string, options?: PhotonPumpErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** What kind of malformed input a {@linkcode ProtocolError} reports. */
+export type ProtocolErrorKind =
+  | "frame-too-small"
+  | "frame-too-large"
+  | "truncated-frame"
+  | "bad-auth-block"
+  | "bad-payload"
+  | "missing-field"
+  | "unexpected-command";
+
+/**
+ * A peer sent bytes that do not follow the protocol: a bad length prefix, an auth block that does
+ * not fit, an undecodable payload or a required sub-message that is missing. The connection that
+ * carried it is closed; operations on it fail or are retried.
+ */
+export class ProtocolError extends PhotonPumpError {
+  /** What was wrong with the input. */
+  readonly kind: ProtocolErrorKind;
+  /** The command byte of the package, when known. */
+  readonly command?: number;
+  /** Creates the error. */
+  constructor(
+    kind: ProtocolErrorKind,
+    message: string,
+    options?: PhotonPumpErrorOptions & { command?: number },
+  ) {
+    super(message, options);
+    this.kind = kind;
+    this.command = options?.command;
+  }
+}
+
+/** The connection closed (by `close()`, by the server, or for good after failed reconnects). */
+export class ConnectionClosedError extends PhotonPumpError {}
+
+/** An operation got no answer within its timeout. */
+export class OperationTimeoutError extends PhotonPumpError {
+  /** The operation that timed out, e.g. `"WriteEvents"`. */
+  readonly operation: string;
+  /** The timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** Creates the error. */
+  constructor(operation: string, timeoutMs: number, options?: PhotonPumpErrorOptions) {
+    super(`${operation} timed out after ${timeoutMs} ms`, options);
+    this.operation = operation;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An operation failed on every attempt the retry policy allowed. */
+export class RetriesExhaustedError extends PhotonPumpError {
+  /** The operation, e.g. `"WriteEvents"`. */
+  readonly operation: string;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** Creates the error. */
+  constructor(operation: string, attempts: number, options?: PhotonPumpErrorOptions) {
+    super(`${operation} failed after ${attempts} attempts`, options);
+    this.operation = operation;
+    this.attempts = attempts;
+  }
+}
+
+/** An append, delete or transaction commit found the stream at another version than expected. */
+export class WrongExpectedVersionError extends PhotonPumpError {
+  /** The stream written to. */
+  readonly stream: string;
+  /** The expected version sent. */
+  readonly expectedVersion: bigint;
+  /** The stream's current version as the server reported it (-1 for no stream). */
+  readonly currentVersion: bigint | undefined;
+  /** Creates the error. */
+  constructor(
+    stream: string,
+    expectedVersion: bigint,
+    currentVersion: bigint | undefined,
+    options?: PhotonPumpErrorOptions,
+  ) {
+    super(
+      `Cannot write to stream "${stream}": expected version ${
+        describeExpectedVersion(expectedVersion)
+      }, current version ${currentVersion ?? "unknown"}`,
+      options,
+    );
+    this.stream = stream;
+    this.expectedVersion = expectedVersion;
+    this.currentVersion = currentVersion;
+  }
+}
+
+function describeExpectedVersion(version: bigint): string {
+  switch (version) {
+    case -2n:
+      return "any";
+    case -1n:
+      return "no stream";
+    case -4n:
+      return "stream exists";
+    default:
+      return String(version);
+  }
+}
+
+/** The stream was hard-deleted (or soft-deleted, where that forbids the operation). */
+export class StreamDeletedError extends PhotonPumpError {
+  /** The deleted stream. */
+  readonly stream: string;
+  /** Creates the error. */
+  constructor(stream: string, options?: PhotonPumpErrorOptions) {
+    super(`Stream "${stream}" is deleted`, options);
+    this.stream = stream;
+  }
+}
+
+/** The credentials used may not perform this operation. */
+export class AccessDeniedError extends PhotonPumpError {
+  /** The stream the operation was on (`"$all"` for `$all` reads). */
+  readonly stream: string;
+  /** The operation, e.g. `"read"`, `"write"`. */
+  readonly operation: string;
+  /** Creates the error. */
+  constructor(stream: string, operation: string, options?: PhotonPumpErrorOptions) {
+    super(`Access denied: cannot ${operation} stream "${stream}"`, options);
+    this.stream = stream;
+    this.operation = operation;
+  }
+}
+
+/** The server rejected the credentials (wrong login or password, or none where required). */
+export class NotAuthenticatedError extends PhotonPumpError {}
+
+/** The stream does not exist (never written, or soft-deleted). */
+export class StreamNotFoundError extends PhotonPumpError {
+  /** The stream that was read. */
+  readonly stream: string;
+  /** Creates the error. */
+  constructor(stream: string, options?: PhotonPumpErrorOptions) {
+    super(`Stream "${stream}" not found`, options);
+    this.stream = stream;
+  }
+}
+
+/** The stream exists but has no readable event at that number. */
+export class EventNotFoundError extends PhotonPumpError {
+  /** The stream that was read. */
+  readonly stream: string;
+  /** The event number asked for. */
+  readonly eventNumber: bigint;
+  /** Creates the error. */
+  constructor(stream: string, eventNumber: bigint, options?: PhotonPumpErrorOptions) {
+    super(`Event ${eventNumber} not found in stream "${stream}"`, options);
+    this.stream = stream;
+    this.eventNumber = eventNumber;
+  }
+}
+
+/** The server answered BadRequest: it could not decode or accept what was sent. */
+export class BadRequestError extends PhotonPumpError {}
+
+/** The server reported an error of its own (a read `Error` result, a transaction failure, …). */
+export class ServerError extends PhotonPumpError {}
+
+/** The node would not handle the request (not ready, too busy, not the leader, read-only). */
+export class NotHandledError extends PhotonPumpError {
+  /** Why the node did not handle it. */
+  readonly reason: "NotReady" | "TooBusy" | "NotLeader" | "IsReadOnly";
+  /** Creates the error. */
+  constructor(
+    reason: "NotReady" | "TooBusy" | "NotLeader" | "IsReadOnly",
+    options?: PhotonPumpErrorOptions,
+  ) {
+    super(`The server did not handle the request: ${reason}`, options);
+    this.reason = reason;
+  }
+}
