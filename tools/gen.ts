@@ -13,7 +13,10 @@ async function generate(outDir: string): Promise<void> {
   // The plugin runs under the same deno binary as this script, so no `deno` on PATH is needed.
   await Deno.writeTextFile(
     tmpTemplate,
-    template.replace(/out: gen\b/, `out: ${outDir}`).replace(`"deno"`, JSON.stringify(Deno.execPath())),
+    template.replace(/out: gen\b/, `out: ${outDir}`).replace(
+      `"deno"`,
+      JSON.stringify(Deno.execPath()),
+    ),
   );
   try {
     const { code } = await new Deno.Command(Deno.execPath(), {

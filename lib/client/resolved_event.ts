@@ -214,16 +214,16 @@ export function toRecordedEvent(record: EventRecord): RecordedEvent {
 /**
  * Maps a `ResolvedIndexedEvent` (stream reads, ReadEvent, persistent subscriptions). An absent
  * `event` with a `link` is an unresolvable link (data, PROTOCOL.md §4.10); both absent is a
- * protocol violation.
+ * protocol violation, and so is an absent message (`context` names where it was expected).
  *
  * @throws {ProtocolError} `missing-field` when neither `event` nor `link` is present
  */
 export function fromResolvedIndexedEvent(
-  message: ResolvedIndexedEvent,
+  message: ResolvedIndexedEvent | undefined,
   context: string,
   retryCount = 0,
 ): ResolvedEvent {
-  if (!message.event && !message.link) {
+  if (!message || (!message.event && !message.link)) {
     throw new ProtocolError("missing-field", `${context}: a ResolvedIndexedEvent has no event`);
   }
   return new ResolvedEvent(
@@ -235,15 +235,16 @@ export function fromResolvedIndexedEvent(
 }
 
 /**
- * Maps a `ResolvedEvent` message (`$all` reads, volatile subscriptions) with its position.
+ * Maps a `ResolvedEvent` message (`$all` reads, volatile subscriptions) with its position. An
+ * absent message, or one with neither `event` nor `link`, is a protocol violation.
  *
  * @throws {ProtocolError} `missing-field` when neither `event` nor `link` is present
  */
 export function fromResolvedEventMessage(
-  message: ResolvedEventMessage,
+  message: ResolvedEventMessage | undefined,
   context: string,
 ): ResolvedEvent {
-  if (!message.event && !message.link) {
+  if (!message || (!message.event && !message.link)) {
     throw new ProtocolError("missing-field", `${context}: a ResolvedEvent has no event`);
   }
   return new ResolvedEvent(

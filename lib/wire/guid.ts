@@ -11,7 +11,8 @@ const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
 /** Wire byte index for each position of the 32 hex digits of an RFC string, group by group. */
 const WIRE_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15] as const;
 
-const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const GUID_PATTERN =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** The all-zero GUID, used by servers for connection-wide packages. */
 export const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
@@ -28,7 +29,9 @@ export function isGuid(value: string): boolean {
  */
 export function writeGuid(guid: string, target: Uint8Array, offset = 0): void {
   if (guid.length !== 36 || !GUID_PATTERN.test(guid)) {
-    throw new TypeError(`Invalid GUID "${guid}": expected the form 00112233-4455-6677-8899-aabbccddeeff`);
+    throw new TypeError(
+      `Invalid GUID "${guid}": expected the form 00112233-4455-6677-8899-aabbccddeeff`,
+    );
   }
   const hex = guid.replaceAll("-", "");
   for (let i = 0; i < 16; i++) {

@@ -118,6 +118,13 @@ export function decodePackage(bytes: Uint8Array): Package {
   let offset = HEADER_SIZE;
   let credentials: Credentials | undefined;
   if (flags & TcpFlags.Authenticated) {
+    if (offset >= bytes.length) {
+      throw new ProtocolError(
+        "bad-auth-block",
+        "Auth block missing: the Authenticated flag is set but the package ends after the header",
+        { command },
+      );
+    }
     const loginLength = bytes[offset];
     // The login, its length byte and the password length byte must all fit (PROTOCOL.md §1.4).
     if (offset + 1 + loginLength + 1 > bytes.length) {
@@ -140,7 +147,10 @@ export function decodePackage(bytes: Uint8Array): Package {
     const passwordBytes = bytes.subarray(offset + 1, offset + 1 + passwordLength);
     offset += 1 + passwordLength;
     try {
-      credentials = { username: decoder.decode(loginBytes), password: decoder.decode(passwordBytes) };
+      credentials = {
+        username: decoder.decode(loginBytes),
+        password: decoder.decode(passwordBytes),
+      };
     } catch (cause) {
       throw new ProtocolError("bad-auth-block", "Auth block is not valid UTF-8", {
         command,

@@ -22,6 +22,8 @@ import { DEFAULT_MAX_PACKAGE_SIZE, encodePackage, type Package } from "./package
 export class PackageEncoderStream extends TransformStream<Package, Uint8Array> {
   /** Creates the stage; packages larger than `maxPackageSize` error the stream. */
   constructor(maxPackageSize: number = DEFAULT_MAX_PACKAGE_SIZE) {
-    super({ transform: (pkg, controller) => controller.enqueue(encodePackage(pkg, maxPackageSize)) });
+    super({
+      transform: (pkg, controller) => controller.enqueue(encodePackage(pkg, maxPackageSize)),
+    });
   }
 }
