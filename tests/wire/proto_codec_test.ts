@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryReader, type WireType } from "@bufbuild/protobuf/wire";
 import * as pb from "../../gen/client_messages_pb.ts";
 import { ProtocolError } from "../../lib/errors.ts";
 import {
