@@ -21,6 +21,7 @@ export interface Clock {
 /** The real clock: `performance.now()` and the global timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  // The cast keeps this compiling when @types/node is in scope (its setTimeout returns an object).
+  setTimeout: (callback, ms) => setTimeout(callback, ms) as unknown as TimerHandle,
   clearTimeout: (handle) => clearTimeout(handle),
 };

@@ -1,0 +1,110 @@
+/**
+ * The dispatcher: a table from correlation id to the operation waiting for packages with it.
+ *
+ * @module
+ */
+
+import type { Package } from "../wire/package_codec.ts";
+import { ProtocolError } from "../errors.ts";
+import { newGuid } from "../wire/guid.ts";
+import type { Disposition, Operation } from "./operation.ts";
+
+/** What became of a package handed to {@linkcode Dispatcher.dispatch}. */
+export type DispatchOutcome =
+  /** No operation has that correlation id (a late reply to a cancelled or timed-out one). */
+  | { readonly kind: "unrouted" }
+  /** The operation took the package; `disposition` says what it wants next. */
+  | {
+    readonly kind: "routed";
+    readonly operation: Operation<unknown>;
+    readonly disposition: Disposition;
+  }
+  /** The package was malformed for its operation, which has failed with `error`. */
+  | {
+    readonly kind: "malformed";
+    readonly operation: Operation<unknown>;
+    readonly error: ProtocolError;
+  };
+
+/**
+ * Routes packages by correlation id. Registering gives an operation a fresh id; registering it
+ * again (a retry) gives it another one and forgets the old one, so late replies to an abandoned
+ * attempt are ignored.
+ *
+ * @example
+ * ```ts
+ * import { Dispatcher } from "./dispatcher.ts";
+ * const dispatcher = new Dispatcher();
+ * console.log(dispatcher.size); // 0
+ * ```
+ */
+export class Dispatcher {
+  readonly #byId = new Map<string, Operation<unknown>>();
+  readonly #idOf = new Map<Operation<unknown>, string>();
+
+  /** Number of registered operations. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Registers `operation` under a fresh correlation id (replacing any previous one) and returns it. */
+  register(operation: Operation<unknown>, correlationId: string = newGuid()): string {
+    this.remove(operation);
+    this.#byId.set(correlationId, operation);
+    this.#idOf.set(operation, correlationId);
+    return correlationId;
+  }
+
+  /** The current correlation id of `operation`, if registered. */
+  correlationIdOf(operation: Operation<unknown>): string | undefined {
+    return this.#idOf.get(operation);
+  }
+
+  /** Forgets `operation`; returns whether it was registered. */
+  remove(operation: Operation<unknown>): boolean {
+    const id = this.#idOf.get(operation);
+    if (id === undefined) return false;
+    this.#idOf.delete(operation);
+    this.#byId.delete(id);
+    return true;
+  }
+
+  /**
+   * Hands `pkg` to the operation with its correlation id. The operation is forgotten unless it
+   * answers `continue`; for `retry` the caller decides (re-register or fail).
+   */
+  dispatch(pkg: Package): DispatchOutcome {
+    const operation = this.#byId.get(pkg.correlationId);
+    if (operation === undefined) return { kind: "unrouted" };
+    let disposition: Disposition;
+    try {
+      disposition = operation.handle(pkg);
+    } catch (error) {
+      this.remove(operation);
+      const protocolError = error instanceof ProtocolError ? error : new ProtocolError(
+        "bad-payload",
+        `${operation.name} could not handle its reply: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error, command: pkg.command },
+      );
+      operation.fail(protocolError);
+      return { kind: "malformed", operation, error: protocolError };
+    }
+    if (disposition.kind !== "continue") this.remove(operation);
+    return { kind: "routed", operation, disposition };
+  }
+
+  /** Removes every operation and returns them (e.g. to re-send them on a new connection). */
+  drain(): Operation<unknown>[] {
+    const operations = [...this.#idOf.keys()];
+    this.#byId.clear();
+    this.#idOf.clear();
+    return operations;
+  }
+
+  /** Removes every operation and fails each with `error`. */
+  failAll(error: Error): void {
+    for (const operation of this.drain()) operation.fail(error);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The client transport: the only module that opens sockets. Everything above it speaks
+ * {@linkcode Duplex}, so a {@linkcode Dialer} can be swapped for an in-memory pipe in tests, or
+ * wrapped by cluster discovery.
+ *
+ * @module
+ */
+
+import type { Duplex } from "../wire/duplex.ts";
+
+/** A TCP endpoint. */
+export interface Endpoint {
+  /** Host name or IP address. */
+  readonly hostname: string;
+  /** TCP port. */
+  readonly port: number;
+}
+
+/** TLS settings; `true` means TLS with the system's trust store. */
+export interface TlsOptions {
+  /** Extra PEM-encoded CA certificates to trust. */
+  readonly caCerts?: string[];
+}
+
+/** What a {@linkcode Dialer} gets besides the endpoint. */
+export interface DialOptions {
+  /** TLS settings, or `undefined` for plain TCP. */
+  readonly tls: TlsOptions | undefined;
+  /** Aborts the attempt. */
+  readonly signal: AbortSignal;
+}
+
+/** Opens a byte stream to an endpoint. */
+export type Dialer = (endpoint: Endpoint, options: DialOptions) => Promise<Duplex>;
+
+/**
+ * Wraps a Deno connection as a {@linkcode Duplex}.
+ *
+ * @example
+ * ```ts ignore
+ * import { socketDuplex } from "./transport.ts";
+ * const duplex = socketDuplex(await Deno.connect({ hostname: "localhost", port: 1113 }));
+ * ```
+ */
+export function socketDuplex(conn: Deno.Conn): Duplex {
+  let closed = false;
+  return {
+    readable: conn.readable,
+    writable: conn.writable,
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the stream machinery.
+      }
+    },
+  };
+}
+
+/**
+ * Dials with `Deno.connect`, or `Deno.connectTls` when `tls` is set. Nagle's algorithm is turned
+ * off: packages are small and latency matters more than coalescing.
+ *
+ * @example
+ * ```ts ignore
+ * import { tcpDialer } from "./transport.ts";
+ * const duplex = await tcpDialer({ hostname: "localhost", port: 1113 }, {
+ *   tls: undefined,
+ *   signal: AbortSignal.timeout(1000),
+ * });
+ * duplex.close();
+ * ```
+ */
+export const tcpDialer: Dialer = async (endpoint, { tls, signal }) => {
+  signal.throwIfAborted();
+  const attempt = tls
+    ? Deno.connectTls({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      caCerts: tls.caCerts,
+    })
+    : Deno.connect({ hostname: endpoint.hostname, port: endpoint.port, transport: "tcp" });
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const conn = await Promise.race([attempt, aborted]);
+    if (!tls) (conn as Deno.TcpConn).setNoDelay(true);
+    return socketDuplex(conn);
+  } catch (error) {
+    // A connect that completes after the abort must not leak its socket.
+    attempt.then((conn) => conn.close(), () => {});
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+};
