@@ -61,6 +61,8 @@ export interface ConnectionOptions {
   readonly name?: string;
   /** Default operation timeout in ms (default 7000). */
   readonly operationTimeout?: number;
+  /** Time allowed for the IdentifyClient handshake in ms (default: the operation timeout). */
+  readonly handshakeTimeout?: number;
   /** Heartbeat interval in ms (default 750). */
   readonly heartbeatInterval?: number;
   /** Heartbeat timeout in ms (default 1500). */
@@ -157,7 +159,7 @@ export class Connection implements OperationExecutor {
           responseCommand: TcpCommand.ClientIdentified,
           decode: () => undefined,
         }),
-        { signal: options.signal },
+        { signal: options.signal, timeout: options.handshakeTimeout },
       );
     } catch (error) {
       await connection.close();

@@ -1,0 +1,75 @@
+/**
+ * photonpump: a Deno-first client for EventStore's TCP protocol, in the spirit of the Python
+ * photon-pump.
+ *
+ * One connection multiplexes any number of concurrent operations. Writes take an expected version
+ * for optimistic concurrency; reads return arrays of events with paging fields; `iter()` and
+ * `iterAll()` page lazily as `ReadableStream`s. Failures are typed errors naming the stream and
+ * what was expected.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "jsr:@photonpump/client";
+ *
+ * await using conn = await connect("localhost");
+ * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
+ * for (const record of await conn.get("adventure")) {
+ *   console.log(record.event?.type, record.event?.json());
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { connect } from "./lib/client/client.ts";
+export { newEvent } from "./lib/client/new_event.ts";
+export { ExpectedVersion } from "./lib/client/expected_version.ts";
+export { Position } from "./lib/client/position.ts";
+export {
+  AccessDeniedError,
+  BadRequestError,
+  ConnectionClosedError,
+  EventNotFoundError,
+  NotAuthenticatedError,
+  NotHandledError,
+  OperationTimeoutError,
+  PhotonPumpError,
+  ProtocolError,
+  RetriesExhaustedError,
+  ServerError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from "./lib/errors.ts";
+
+export type {
+  Client,
+  DeleteStreamOptions,
+  GetAllOptions,
+  GetEventOptions,
+  GetOptions,
+  IterAllOptions,
+  IterOptions,
+  PublishEventOptions,
+  PublishOptions,
+  SetStreamMetadataOptions,
+  Transaction,
+} from "./lib/client/client.ts";
+export type { CallOptions, Direction } from "./lib/client/call_options.ts";
+export type { ConnectionState } from "./lib/client/connection.ts";
+export type { ExpectedVersionValue } from "./lib/client/expected_version.ts";
+export type { EventBody, EventData, NewEventOptions } from "./lib/client/new_event.ts";
+export type { AllFilter, AllSlice, StreamSlice } from "./lib/client/read_operations.ts";
+export type { RecordedEvent, ResolvedEvent } from "./lib/client/resolved_event.ts";
+export type { ConnectOptions, DiscoveryOptions } from "./lib/client/settings.ts";
+export type {
+  StreamAcl,
+  StreamMetadata,
+  StreamMetadataResult,
+} from "./lib/client/stream_metadata.ts";
+export type { Dialer, DialOptions, Endpoint, TlsOptions } from "./lib/client/transport.ts";
+export type { DeleteResult, WriteResult } from "./lib/client/write_operations.ts";
+export type { Credentials } from "./lib/wire/package_codec.ts";
+export type { Duplex } from "./lib/wire/duplex.ts";
+export type { Clock, TimerHandle } from "./lib/clock.ts";
+export type { PhotonPumpErrorOptions, ProtocolErrorKind } from "./lib/errors.ts";
