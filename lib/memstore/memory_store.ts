@@ -1,0 +1,180 @@
+/**
+ * Assembles the memstore: storage, users, the command registry, sessions and the listener.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../clock.ts";
+import { createPipe, type Duplex } from "../wire/duplex.ts";
+import { DEFAULT_MAX_PACKAGE_SIZE } from "../wire/package_codec.ts";
+import { Authorizer, type UsersOption } from "./auth.ts";
+import { CommandRegistry, type StoreServices } from "./command_registry.ts";
+import { registerCoreHandlers } from "./handlers/core_handlers.ts";
+import { listen, type Listener } from "./listener.ts";
+import { type NotHandledMode, Session, type SessionOptions } from "./session.ts";
+import { MemoryStorage } from "./storage.ts";
+
+/** Options of {@linkcode startMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Interface to listen on. Default `"127.0.0.1"`. */
+  hostname?: string;
+  /** Port to listen on; 0 picks a free port. Default 1113. */
+  port?: number;
+  /**
+   * Extra users, added to admin/changeit (`$admins`) and ops/changeit (`$ops`): a `{login:
+   * password}` record or a list with groups.
+   */
+  users?: UsersOption;
+  /** PEM certificate and key: the listener speaks TLS. */
+  tls?: { cert: string; key: string };
+  /** 20.x `--insecure`: any credentials pass and nothing is denied. */
+  insecure?: boolean;
+  /** Server heartbeats (default 2000 ms interval, 1000 ms timeout, as the real server), or false. */
+  heartbeat?: { intervalMs: number; timeoutMs: number } | false;
+  /** Largest package accepted, in bytes. Default 64 MiB. */
+  maxPackageSize?: number;
+  /** Timers for heartbeats (default: the system clock). */
+  clock?: Clock;
+  /** Log sink, one line per call. Default: silent. */
+  log?: (line: string) => void;
+  /** False: no TCP listener, connections only through {@linkcode MemoryStore.connectPipe}. */
+  listen?: boolean;
+  /**
+   * Send-queue bounds per connection; crossing one closes the connection (real server: 50 000
+   * packages, 10 MiB).
+   */
+  sendQueue?: { maxPackages?: number; maxBytes?: number };
+}
+
+/** A running in-memory EventStore. */
+export interface MemoryStore extends AsyncDisposable {
+  /** The interface it listens on. */
+  readonly hostname: string;
+  /** The port it listens on (0 without a listener). */
+  readonly port: number;
+  /** `"tcp://hostname:port"`. */
+  readonly url: string;
+  /** Number of open client connections. */
+  readonly connectionCount: number;
+  /** Serves one new connection over an in-memory pipe and returns the client's end. */
+  connectPipe(): Duplex;
+  /** Answers every request with NotHandled(reason) while set; null restores normal service. */
+  setNotHandled(reason: NotHandledMode): void;
+  /** Closes every client connection (the store keeps running). */
+  dropConnections(): void;
+  /** Closes the listener and every connection. Closing twice is a no-op. */
+  close(): Promise<void>;
+}
+
+class RunningMemoryStore implements MemoryStore {
+  readonly hostname: string;
+  readonly port: number;
+  readonly #services: StoreServices;
+  readonly #registry: CommandRegistry;
+  readonly #sessionOptions: SessionOptions;
+  readonly #sessions = new Set<Session>();
+  readonly #listener: Listener | null;
+  #notHandled: NotHandledMode = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: MemoryStoreOptions) {
+    const storage = new MemoryStorage();
+    const log = options.log ?? (() => {});
+    this.#services = {
+      storage,
+      auth: new Authorizer(storage, { insecure: options.insecure, users: options.users }),
+      clock: options.clock ?? systemClock,
+      log,
+    };
+    this.#registry = new CommandRegistry();
+    registerCoreHandlers(this.#registry);
+    this.#sessionOptions = {
+      heartbeat: options.heartbeat ?? { intervalMs: 2000, timeoutMs: 1000 },
+      maxPackageSize: options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE,
+      maxQueuedPackages: options.sendQueue?.maxPackages ?? 50_000,
+      maxPendingSendBytes: options.sendQueue?.maxBytes ?? 10 * 1024 * 1024,
+      notHandled: () => this.#notHandled,
+    };
+    const hostname = options.hostname ?? "127.0.0.1";
+    if (options.listen === false) {
+      this.#listener = null;
+      this.hostname = hostname;
+      this.port = 0;
+    } else {
+      this.#listener = listen(
+        { hostname, port: options.port ?? 1113, tls: options.tls },
+        (duplex, remote) => this.#serve(duplex, remote),
+      );
+      this.hostname = this.#listener.hostname;
+      this.port = this.#listener.port;
+    }
+  }
+
+  get url(): string {
+    return `tcp://${this.hostname}:${this.port}`;
+  }
+
+  get connectionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** The storage, for in-process tests and extensions. */
+  get services(): StoreServices {
+    return this.#services;
+  }
+
+  connectPipe(): Duplex {
+    if (this.#closing) throw new TypeError("The memory store is closed");
+    const [client, server] = createPipe();
+    this.#serve(server, "pipe");
+    return client;
+  }
+
+  #serve(duplex: Duplex, remote: string): void {
+    if (this.#closing) {
+      duplex.close();
+      return;
+    }
+    const session = new Session(duplex, this.#services, this.#registry, this.#sessionOptions);
+    this.#sessions.add(session);
+    this.#services.log(`Connection #${session.id} accepted from ${remote}`);
+    session.run().catch((error) => this.#services.log(`Connection #${session.id}: ${error}`))
+      .finally(() => this.#sessions.delete(session));
+  }
+
+  setNotHandled(reason: NotHandledMode): void {
+    this.#notHandled = reason;
+  }
+
+  dropConnections(): void {
+    for (const session of this.#sessions) session.close("connections dropped by the test");
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#listener?.close();
+      const sessions = [...this.#sessions];
+      for (const session of sessions) session.close("the memory store is closing");
+      await Promise.all(sessions.map((s) => s.done));
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Starts an in-memory EventStore speaking the legacy TCP protocol.
+ *
+ * @example
+ * ```ts
+ * import { startMemoryStore } from "./memory_store.ts";
+ * await using store = await startMemoryStore({ port: 0 });
+ * console.log(store.url); // tcp://127.0.0.1:<port>
+ * ```
+ */
+export function startMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+  return Promise.resolve(new RunningMemoryStore(options));
+}

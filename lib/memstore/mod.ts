@@ -1,0 +1,30 @@
+/**
+ * An in-memory EventStore server ("memstore") speaking the legacy TCP client protocol, for tests,
+ * demos and benchmarks. It behaves like a single EventStore 5.x / 20.x–23.10 node: expected
+ * versions and idempotency, soft and hard deletes, stream and `$all` reads (filtered too), link
+ * resolution, stream metadata and ACLs, authentication, transactions, volatile subscriptions and
+ * heartbeats.
+ *
+ * Differences from a real node: `$all` starts empty (a real node has system events from its
+ * start-up), nothing is persisted, and persistent subscriptions are not served yet (their
+ * packages get BadRequest, like any unknown command).
+ *
+ * @example
+ * ```ts
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * console.log(`EventStore listening on ${store.url}`);
+ * const pipe = store.connectPipe(); // or connect to store.url over TCP
+ * pipe.close();
+ * ```
+ *
+ * @module
+ */
+
+export { startMemoryStore } from "./memory_store.ts";
+export type { MemoryStore, MemoryStoreOptions } from "./memory_store.ts";
+export type { NotHandledMode } from "./session.ts";
+export type { UserAccount, UsersOption } from "./auth.ts";
+export type { Clock, TimerHandle } from "../clock.ts";
+export type { Duplex } from "../wire/duplex.ts";

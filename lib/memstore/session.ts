@@ -1,0 +1,464 @@
+/**
+ * One client connection of the memstore: framing, authentication, dispatch to the command
+ * registry, heartbeats and a bounded send queue (PROTOCOL.md §4.1–§4.3, §4.15).
+ *
+ * @module
+ */
+
+import {
+  IdentifyClientSchema,
+  NotHandled_NotHandledReason,
+  NotHandledSchema,
+} from "../../gen/client_messages_pb.ts";
+import type { TimerHandle } from "../clock.ts";
+import { ProtocolError } from "../errors.ts";
+import type { Duplex } from "../wire/duplex.ts";
+import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
+import { ZERO_GUID } from "../wire/guid.ts";
+import { type Credentials, encodePackage, type Package } from "../wire/package_codec.ts";
+import { decodeMessage, encodeMessage } from "../wire/proto_codec.ts";
+import { commandName, TcpCommand, TcpFlags } from "../wire/tcp_command.ts";
+import { ANONYMOUS, type Principal, SYSTEM } from "./auth.ts";
+import type {
+  CommandRegistry,
+  Connection,
+  ConnectionSubscription,
+  StoreServices,
+} from "./command_registry.ts";
+
+/** Why the store answers every request with NotHandled, or null for normal service. */
+export type NotHandledMode = "NotReady" | "TooBusy" | null;
+
+/** Options of a {@linkcode Session}. */
+export interface SessionOptions {
+  /** Heartbeat interval and timeout, or false to disable the server's heartbeats. */
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false;
+  /** Largest package accepted and sent. */
+  readonly maxPackageSize: number;
+  /** More packages than this waiting to be sent closes the connection (server: 50 000). */
+  readonly maxQueuedPackages: number;
+  /** More bytes than this waiting to be sent closes the connection (server: 10 MiB). */
+  readonly maxPendingSendBytes: number;
+  /** The current NotHandled mode. */
+  readonly notHandled: () => NotHandledMode;
+}
+
+/** Commands answered before authentication and never NotHandled. */
+const CONTROL_COMMANDS: ReadonlySet<number> = new Set([
+  TcpCommand.HeartbeatRequest,
+  TcpCommand.HeartbeatResponse,
+  TcpCommand.IdentifyClient,
+  TcpCommand.BadRequest,
+  TcpCommand.Authenticate,
+]);
+
+/** Largest chunk handed to the transport in one write (several packages are coalesced). */
+const MAX_WRITE_CHUNK = 256 * 1024;
+/** How long a graceful close waits for the client to take the last bytes before aborting. */
+const GRACEFUL_CLOSE_MS = 1000;
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+let nextSessionId = 1;
+
+/**
+ * Serves one connection until either side closes it.
+ *
+ * @example
+ * ```ts ignore
+ * const session = new Session(duplex, services, registry, options);
+ * await session.run();
+ * ```
+ */
+export class Session implements Connection {
+  /** A number unique within the process, for logs. */
+  readonly id: number = nextSessionId++;
+  /** Live subscriptions by correlation id. */
+  readonly subscriptions: Map<string, ConnectionSubscription> = new Map();
+  readonly #duplex: Duplex;
+  readonly #services: StoreServices;
+  readonly #registry: CommandRegistry;
+  readonly #options: SessionOptions;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Package> | null = null;
+  #connectionName = "";
+  #defaultCredentials: Credentials | null = null;
+  #closed = false;
+  #closing = false;
+  // Send queue.
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #pumping = false;
+  #peakQueuedBytes = 0;
+  #peakQueuedPackages = 0;
+  // Heartbeats.
+  #received = 0;
+  #timer: TimerHandle | null = null;
+  #closeTimer: TimerHandle | null = null;
+  readonly #done: Promise<void>;
+  #resolveDone!: () => void;
+
+  /** Wraps a duplex; call {@linkcode Session.run} to serve it. */
+  constructor(
+    duplex: Duplex,
+    services: StoreServices,
+    registry: CommandRegistry,
+    options: SessionOptions,
+  ) {
+    this.#duplex = duplex;
+    this.#services = services;
+    this.#registry = registry;
+    this.#options = options;
+    this.#writer = duplex.writable.getWriter();
+    this.#writer.closed.catch(() => this.close("the client stopped receiving"));
+    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+  }
+
+  /** The `connection_name` of IdentifyClient, or "". */
+  get connectionName(): string {
+    return this.#connectionName;
+  }
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes currently waiting in the send queue. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** The most bytes that ever waited in the send queue. */
+  get peakQueuedBytes(): number {
+    return this.#peakQueuedBytes;
+  }
+
+  /** The most packages that ever waited in the send queue. */
+  get peakQueuedPackages(): number {
+    return this.#peakQueuedPackages;
+  }
+
+  /** Resolves once the connection is closed. */
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  /** Reads and serves packages until the connection closes; resolves when it is closed. */
+  async run(): Promise<void> {
+    this.#scheduleHeartbeat();
+    const reader = this.#duplex.readable
+      .pipeThrough(new FrameDecoderStream({ maxPackageSize: this.#options.maxPackageSize }))
+      .getReader();
+    this.#reader = reader;
+    try {
+      while (!this.#closed) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.#received++;
+        if (!this.#closing) this.#process(value);
+      }
+      this.close("the client closed the connection");
+    } catch (error) {
+      if (!this.#closed && error instanceof ProtocolError) {
+        this.#services.log(
+          `Connection #${this.id}: invalid TCP frame received, closing it: ${error.message}`,
+        );
+        this.#sendBadRequest(ZERO_GUID, `Invalid TCP frame received. Error: ${error.message}`);
+        this.close("invalid TCP frame", true);
+      } else {
+        this.close(error instanceof Error ? error.message : String(error));
+      }
+    }
+    await this.#done;
+  }
+
+  /** Queues a package; overflowing the bounds closes the connection (PROTOCOL.md §4.1). */
+  send(pkg: Package): void {
+    if (this.#closed || this.#closing) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePackage(pkg, this.#options.maxPackageSize);
+    } catch (error) {
+      this.#services.log(
+        `Connection #${this.id}: cannot send ${commandName(pkg.command)}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
+    if (this.#queue.length > this.#peakQueuedPackages) {
+      this.#peakQueuedPackages = this.#queue.length;
+    }
+    if (this.#queue.length > this.#options.maxQueuedPackages) {
+      this.#overflow(`Connection queue size is too large: ${this.#queue.length}.`);
+      return;
+    }
+    if (this.#queuedBytes > this.#options.maxPendingSendBytes) {
+      this.#overflow(`Connection pending send bytes is too large: ${this.#queuedBytes}.`);
+      return;
+    }
+    if (!this.#pumping) void this.#pump();
+  }
+
+  #overflow(reason: string): void {
+    this.#services.log(`Connection #${this.id}: ${reason} Closing the connection`);
+    // The client is not reading, so the BadRequest could only wait behind the backlog: drop it
+    // all and close (the real server queues the BadRequest, which never arrives either).
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.close(reason);
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const chunk = this.#takeChunk();
+        await this.#writer.write(chunk);
+        this.#queuedBytes -= chunk.length;
+      }
+    } catch {
+      this.close("the client stopped receiving");
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#closing && !this.#closed && this.#queue.length === 0) this.#finishClose();
+  }
+
+  #takeChunk(): Uint8Array {
+    const first = this.#queue[0];
+    if (this.#queue.length === 1 || first.length >= MAX_WRITE_CHUNK) {
+      this.#queue.shift();
+      return first;
+    }
+    let count = 0;
+    let size = 0;
+    while (count < this.#queue.length && size + this.#queue[count].length <= MAX_WRITE_CHUNK) {
+      size += this.#queue[count].length;
+      count++;
+    }
+    const chunk = new Uint8Array(size);
+    let offset = 0;
+    for (const part of this.#queue.splice(0, count)) {
+      chunk.set(part, offset);
+      offset += part.length;
+    }
+    return chunk;
+  }
+
+  /**
+   * Closes the connection. `graceful` first lets the queued packages (e.g. a final BadRequest)
+   * reach the client, for at most one second. Closing twice is a no-op.
+   */
+  close(reason = "closed by the server", graceful = false): void {
+    if (this.#closed) return;
+    if (graceful && !this.#closing) {
+      this.#closing = true;
+      this.#stopHeartbeat();
+      if (!this.#pumping && this.#queue.length === 0) {
+        this.#finishClose(reason);
+      } else {
+        this.#closeTimer = this.#services.clock.setTimeout(
+          () => this.#finishClose(reason, true),
+          GRACEFUL_CLOSE_MS,
+        );
+      }
+      return;
+    }
+    this.#finishClose(reason, true);
+  }
+
+  #finishClose(reason = "closed by the server", abort = false): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopHeartbeat();
+    if (this.#closeTimer !== null) this.#services.clock.clearTimeout(this.#closeTimer);
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#services.log(`Connection #${this.id} closed: ${reason}`);
+    void this.#reader?.cancel().catch(() => {});
+    if (abort) this.#writer.abort(new Error(reason)).catch(() => {});
+    else this.#writer.close().catch(() => {});
+    try {
+      this.#duplex.close();
+    } catch {
+      // already closed
+    }
+    for (const subscription of [...this.subscriptions.values()]) {
+      try {
+        subscription.connectionClosed();
+      } catch (error) {
+        this.#services.log(`Connection #${this.id}: subscription cleanup failed: ${error}`);
+      }
+    }
+    this.subscriptions.clear();
+    this.#resolveDone();
+  }
+
+  // ---- heartbeats (PROTOCOL.md §4.2) ----------------------------------------------------------
+
+  #scheduleHeartbeat(): void {
+    const heartbeat = this.#options.heartbeat;
+    if (heartbeat === false || this.#closed || this.#closing) return;
+    const seen = this.#received;
+    this.#timer = this.#services.clock.setTimeout(() => {
+      this.#timer = null;
+      if (this.#closed || this.#closing) return;
+      if (this.#received !== seen) {
+        this.#scheduleHeartbeat();
+        return;
+      }
+      this.send({
+        command: TcpCommand.HeartbeatRequest,
+        correlationId: crypto.randomUUID(),
+        payload: EMPTY,
+      });
+      this.#timer = this.#services.clock.setTimeout(() => {
+        this.#timer = null;
+        if (this.#closed || this.#closing) return;
+        if (this.#received !== seen) {
+          this.#scheduleHeartbeat();
+        } else {
+          this.#services.log(`Connection #${this.id}: HEARTBEAT TIMEOUT, closing it`);
+          this.close("heartbeat timeout");
+        }
+      }, heartbeat.timeoutMs);
+    }, heartbeat.intervalMs);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#timer !== null) {
+      this.#services.clock.clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  // ---- dispatch -------------------------------------------------------------------------------
+
+  #reply(pkg: Package, command: number, payload: Uint8Array = EMPTY): void {
+    this.send({ command, correlationId: pkg.correlationId, payload });
+  }
+
+  #sendBadRequest(correlationId: string, text: string): void {
+    this.send({ command: TcpCommand.BadRequest, correlationId, payload: encoder.encode(text) });
+  }
+
+  #process(pkg: Package): void {
+    if ((pkg.flags ?? 0) & TcpFlags.TrustedWrite) {
+      this.#sendBadRequest(
+        pkg.correlationId,
+        "Trusted writes aren't accepted over the external TCP interface",
+      );
+      this.close("trusted write received", true);
+      return;
+    }
+    switch (pkg.command) {
+      case TcpCommand.HeartbeatResponse:
+        return;
+      case TcpCommand.HeartbeatRequest:
+        return this.#reply(pkg, TcpCommand.HeartbeatResponse);
+      case TcpCommand.IdentifyClient: {
+        try {
+          const message = decodeMessage(IdentifyClientSchema, pkg.payload, pkg.command);
+          this.#connectionName = message.connectionName;
+          this.#services.log(
+            `Connection #${this.id} identified as "${message.connectionName}" (version ${message.version})`,
+          );
+          this.#reply(pkg, TcpCommand.ClientIdentified);
+        } catch (error) {
+          // The real server only logs an undecodable IdentifyClient; no reply.
+          this.#services.log(`Connection #${this.id}: invalid IdentifyClient: ${error}`);
+        }
+        return;
+      }
+      case TcpCommand.BadRequest:
+        this.#services.log(
+          `Connection #${this.id}: client sent BadRequest: ${
+            new TextDecoder().decode(pkg.payload)
+          }`,
+        );
+        return;
+      case TcpCommand.Authenticate:
+        return this.#authenticate(pkg);
+    }
+    const principal = this.#principalOf(pkg);
+    if (principal === null) {
+      return this.#reply(pkg, TcpCommand.NotAuthenticated, encoder.encode("Not Authenticated"));
+    }
+    const handler = this.#registry.get(pkg.command);
+    const name = commandName(pkg.command);
+    if (!handler) {
+      return this.#sendBadRequest(
+        pkg.correlationId,
+        `Could not unwrap network package for command ${name}.\nNo unwrapper for command ${name}`,
+      );
+    }
+    let request: unknown;
+    try {
+      request = handler.unwrap(pkg.payload);
+    } catch (error) {
+      return this.#sendBadRequest(
+        pkg.correlationId,
+        `Could not unwrap network package for command ${name}.\n${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+    const mode = CONTROL_COMMANDS.has(pkg.command) ? null : this.#options.notHandled();
+    if (mode !== null) {
+      return this.#reply(
+        pkg,
+        TcpCommand.NotHandled,
+        encodeMessage(NotHandledSchema, { reason: NotHandled_NotHandledReason[mode] }),
+      );
+    }
+    try {
+      handler.handle({
+        pkg,
+        principal,
+        connection: this,
+        services: this.#services,
+        reply: (command, payload) => this.#reply(pkg, command, payload),
+      }, request);
+    } catch (error) {
+      this.#services.log(`Connection #${this.id}: error while processing ${name}: ${error}`);
+      this.#sendBadRequest(
+        pkg.correlationId,
+        `Error while processing package ${name}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      this.close("error while processing a package", true);
+    }
+  }
+
+  /** The principal of a package; null when its credentials (or the default ones) are wrong. */
+  #principalOf(pkg: Package): Principal | null {
+    const credentials = pkg.credentials ?? this.#defaultCredentials;
+    if (!credentials) return this.#services.auth.insecure ? SYSTEM : ANONYMOUS;
+    return this.#services.auth.authenticate(credentials);
+  }
+
+  #authenticate(pkg: Package): void {
+    if (!pkg.credentials) {
+      return this.#reply(
+        pkg,
+        TcpCommand.NotAuthenticated,
+        encoder.encode("No user credentials provided."),
+      );
+    }
+    // The server stores the credentials first, then checks them.
+    this.#defaultCredentials = pkg.credentials;
+    const principal = this.#services.auth.authenticate(pkg.credentials);
+    if (principal === null) {
+      this.#reply(pkg, TcpCommand.NotAuthenticated, encoder.encode("Unauthorized"));
+    } else {
+      this.#reply(pkg, TcpCommand.Authenticated);
+    }
+  }
+}

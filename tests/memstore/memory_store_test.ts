@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import {
+  OperationResult,
+  ReadStreamEventsCompleted_ReadStreamResult,
+  ReadStreamEventsCompletedSchema,
+  ReadStreamEventsSchema,
+} from "../../gen/client_messages_pb.ts";
+import { startMemoryStore } from "../../lib/memstore/mod.ts";
+import { TcpCommand } from "../../lib/wire/tcp_command.ts";
+import type { Duplex } from "../../lib/wire/duplex.ts";
+import { WireClient } from "./support/wire_client.ts";
+
+async function tcpDuplex(hostname: string, port: number): Promise<Duplex> {
+  const conn = await Deno.connect({ hostname, port });
+  return {
+    readable: conn.readable,
+    writable: conn.writable,
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* closed by the streams */ }
+    },
+  };
+}
+
+async function writeThenRead(client: WireClient): Promise<void> {
+  const written = await client.write("orders-1", -1n, [{ eventType: "Placed" }, {}]);
+  assert.equal(written.result, OperationResult.Success);
+  assert.equal(written.firstEventNumber, 0n);
+  assert.equal(written.lastEventNumber, 1n);
+  const read = await client.call(
+    TcpCommand.ReadStreamEventsForward,
+    ReadStreamEventsSchema,
+    { eventStreamId: "orders-1", fromEventNumber: 0n, maxCount: 10 },
+    TcpCommand.ReadStreamEventsForwardCompleted,
+    ReadStreamEventsCompletedSchema,
+  );
+  assert.equal(read.result, ReadStreamEventsCompleted_ReadStreamResult.Success);
+  assert.deepEqual(read.events.map((e) => e.event?.eventType), ["Placed", "TestEvent"]);
+}
+
+Deno.test("a store serves writes and reads over an in-memory pipe", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using client = new WireClient(store.connectPipe());
+  await writeThenRead(client);
+  assert.equal(store.connectionCount, 1);
+});
+
+Deno.test("a store listening on port 0 serves writes and reads over a loopback socket", async () => {
+  await using store = await startMemoryStore({ port: 0 });
+  assert.notEqual(store.port, 0);
+  assert.equal(store.url, `tcp://127.0.0.1:${store.port}`);
+  await using client = new WireClient(await tcpDuplex(store.hostname, store.port));
+  await writeThenRead(client);
+});
+
+Deno.test("closing a store twice is a no-op and ends its connections", async () => {
+  const store = await startMemoryStore({ port: 0 });
+  const client = new WireClient(store.connectPipe());
+  await client.write("s", -2n);
+  await store.close();
+  await store.close();
+  assert.equal(await client.ended(), true);
+  assert.equal(store.connectionCount, 0);
+  await client.close();
+});
+
+Deno.test("dropConnections() closes every client connection and the store keeps serving", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  const first = new WireClient(store.connectPipe());
+  await first.write("s", -2n);
+  store.dropConnections();
+  assert.equal(await first.ended(), true);
+  await first.close();
+  await using second = new WireClient(store.connectPipe());
+  const again = await second.write("s", 0n);
+  assert.equal(again.result, OperationResult.Success);
+  assert.equal(again.firstEventNumber, 1n);
+});
