@@ -105,6 +105,8 @@ export class Connection implements OperationExecutor {
   readonly #maxPackageSize: number;
   readonly #onRetry: ConnectionOptions["onRetry"];
   readonly #readLoop: Promise<void>;
+  /** Stops the read loop (cancelling the duplex's readable, which we hold locked). */
+  readonly #stopReading = new AbortController();
   readonly #listeners = new Set<(state: ConnectionState) => void>();
   #state: ConnectionState;
 
@@ -132,7 +134,9 @@ export class Connection implements OperationExecutor {
     });
     this.#readLoop = duplex.readable
       .pipeThrough(new FrameDecoderStream({ maxPackageSize: this.#maxPackageSize }))
-      .pipeTo(new WritableStream({ write: (pkg) => this.#receive(pkg) }))
+      .pipeTo(new WritableStream({ write: (pkg) => this.#receive(pkg) }), {
+        signal: this.#stopReading.signal,
+      })
       .then(
         () => this.#terminate(new ConnectionClosedError("The server closed the connection")),
         (error) => this.#terminate(closedBy("reading failed", error)),
@@ -360,6 +364,7 @@ export class Connection implements OperationExecutor {
         : new ConnectionClosedError("The connection was closed", { cause: error }),
     );
     this.#writer.abort(error).catch(() => {});
+    this.#stopReading.abort(error);
     this.#duplex.close();
   }
 
