@@ -200,10 +200,10 @@ export class Transaction {
    *
    * @throws {TypeError} for events not built with `newEvent()`
    */
-  write(events: readonly EventData[], options?: CallOptions): Promise<void> {
+  async write(events: readonly EventData[], options?: CallOptions): Promise<void> {
     const call = checkOptions("write", options, []);
     const checked = checkEvents(events, "write");
-    return this.#client.execute(
+    return await this.#client.execute(
       transactionWriteOperation(
         this.#client.writeContext(this.#context, call),
         this.transactionId,
@@ -218,9 +218,9 @@ export class Transaction {
    *
    * @throws {WrongExpectedVersionError} if the stream moved on
    */
-  commit(options?: CallOptions): Promise<WriteResult> {
+  async commit(options?: CallOptions): Promise<WriteResult> {
     const call = checkOptions("commit", options, []);
-    return this.#client.execute(
+    return await this.#client.execute(
       transactionCommitOperation(
         this.#client.writeContext(this.#context, call),
         this.transactionId,
@@ -331,7 +331,11 @@ export class Client {
    * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
    * ```
    */
-  publishEvent(stream: string, type: string, options?: PublishEventOptions): Promise<WriteResult> {
+  async publishEvent(
+    stream: string,
+    type: string,
+    options?: PublishEventOptions,
+  ): Promise<WriteResult> {
     const call = checkOptions("publishEvent", options, [
       "body",
       "data",
@@ -347,7 +351,7 @@ export class Client {
       ...(metadata !== undefined && { metadata }),
       ...(id !== undefined && { id }),
     });
-    return this.#append(stream, [event], expectedVersion, call);
+    return await this.#append(stream, [event], expectedVersion, call);
   }
 
   /**
@@ -361,14 +365,14 @@ export class Client {
    * await conn.publish("adventure", [newEvent("moved", { body: { to: "north" } })]);
    * ```
    */
-  publish(
+  async publish(
     stream: string,
     events: readonly EventData[],
     options?: PublishOptions,
   ): Promise<WriteResult> {
     const call = checkOptions("publish", options, ["expectedVersion"]);
     checkStream(stream, "publish");
-    return this.#append(stream, checkEvents(events, "publish"), call.expectedVersion, call);
+    return await this.#append(stream, checkEvents(events, "publish"), call.expectedVersion, call);
   }
 
   #append(
@@ -396,7 +400,7 @@ export class Client {
    * const first = await conn.getEvent("adventure", 0);
    * ```
    */
-  getEvent(
+  async getEvent(
     stream: string,
     eventNumber: bigint | number,
     options?: GetEventOptions,
@@ -408,7 +412,7 @@ export class Client {
       throw new RangeError(`Invalid eventNumber ${number}: expected -1 (last) or a number >= 0`);
     }
     const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "getEvent");
-    return this.execute(
+    return await this.execute(
       readEventOperation(this.#readContext(call, resolveLinks), stream, number),
       call,
     );
@@ -427,7 +431,7 @@ export class Client {
    * console.log(slice.isEndOfStream);
    * ```
    */
-  get(stream: string, options?: GetOptions): Promise<StreamSlice> {
+  async get(stream: string, options?: GetOptions): Promise<StreamSlice> {
     const call = checkOptions("get", options, [
       "direction",
       "fromEvent",
@@ -442,7 +446,7 @@ export class Client {
     checkFrom(from, direction, "get");
     const maxCount = checkBatch(call.maxCount ?? DEFAULT_PAGE, "maxCount");
     const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "get");
-    return this.execute(
+    return await this.execute(
       readStreamOperation(this.#readContext(call, resolveLinks), stream, direction, from, maxCount),
       call,
     );
@@ -456,7 +460,7 @@ export class Client {
    * const slice = await conn.getAll({ maxCount: 10, credentials: { username: "admin", password: "changeit" } });
    * ```
    */
-  getAll(options?: GetAllOptions): Promise<AllSlice> {
+  async getAll(options?: GetAllOptions): Promise<AllSlice> {
     const call = checkOptions("getAll", options, [
       "direction",
       "fromPosition",
@@ -474,7 +478,7 @@ export class Client {
       ? undefined
       : checkBatch(call.maxSearchWindow, "maxSearchWindow");
     const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "getAll");
-    return this.execute(
+    return await this.execute(
       readAllOperation(
         this.#readContext(call, resolveLinks),
         direction,
@@ -567,7 +571,7 @@ export class Client {
    * await conn.deleteStream("adventure", { hardDelete: true });
    * ```
    */
-  deleteStream(stream: string, options?: DeleteStreamOptions): Promise<DeleteResult> {
+  async deleteStream(stream: string, options?: DeleteStreamOptions): Promise<DeleteResult> {
     const call = checkOptions("deleteStream", options, ["expectedVersion", "hardDelete"]);
     checkStream(stream, "deleteStream");
     const hardDelete = checkBoolean(call.hardDelete, "hardDelete", "deleteStream") ?? false;
@@ -575,7 +579,7 @@ export class Client {
       { stream, expectedVersion: toExpectedVersion(call.expectedVersion ?? -2n) },
       call,
     );
-    return this.execute(deleteOperation(context, hardDelete), call);
+    return await this.execute(deleteOperation(context, hardDelete), call);
   }
 
   /**
@@ -626,7 +630,7 @@ export class Client {
    * await conn.setStreamMetadata("adventure", { maxCount: 1000, custom: { owner: "gil" } });
    * ```
    */
-  setStreamMetadata(
+  async setStreamMetadata(
     stream: string,
     metadata: StreamMetadata,
     options?: SetStreamMetadataOptions,
@@ -638,7 +642,7 @@ export class Client {
     }
     const data = serializeStreamMetadata(metadata);
     const event: EventData = { ...newEvent("$metadata"), data, isJson: true };
-    return this.#append(`$$${stream}`, [event], call.expectedVersion, call);
+    return await this.#append(`$$${stream}`, [event], call.expectedVersion, call);
   }
 
   /**
