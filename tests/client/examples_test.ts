@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 Deno.test("examples/demo.ts writes Gil's player_created event, reads it back and exits 0", async () => {
-  const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   delete env.EVENTSTORE_URL; // the demo must start its own memstore here
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../examples/demo.ts", import.meta.url).pathname],
