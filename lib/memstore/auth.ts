@@ -6,13 +6,7 @@
 
 import type { Credentials } from "../wire/package_codec.ts";
 import type { MemoryStorage } from "./storage.ts";
-import {
-  type AclKey,
-  isMetastream,
-  isSystemStream,
-  metastreamOf,
-  originalStreamOf,
-} from "./stream_metadata.ts";
+import { type AclKey, isMetastream, isSystemStream, originalStreamOf } from "./stream_metadata.ts";
 
 /** Who runs a request. */
 export type Principal =
@@ -138,6 +132,3 @@ export class Authorizer {
     return roles.some((role) => principal.roles.has(role));
   }
 }
-
-/** The metastream of `$all`, whose `$acl.$r` opens `$all` reads. */
-export const ALL_METASTREAM: string = metastreamOf("$all");

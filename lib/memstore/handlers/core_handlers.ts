@@ -1,11 +1,11 @@
 /**
- * Registers every command the memstore core serves. Persistent subscriptions are not among them:
- * their packages get BadRequest until their handlers are registered.
+ * Registers every command the memstore serves, persistent subscriptions included.
  *
  * @module
  */
 
 import type { CommandRegistry } from "../command_registry.ts";
+import { registerPersistentSubscriptionHandlers } from "../persistent/persistent_handlers.ts";
 import { registerControlHandlers } from "./control_handlers.ts";
 import { registerReadHandlers } from "./read_handlers.ts";
 import { registerSubscriptionHandlers } from "./subscription_handlers.ts";
@@ -17,4 +17,5 @@ export function registerCoreHandlers(registry: CommandRegistry): void {
   registerWriteHandlers(registry);
   registerReadHandlers(registry);
   registerSubscriptionHandlers(registry);
+  registerPersistentSubscriptionHandlers(registry);
 }
