@@ -48,10 +48,13 @@ Deno.test("an unknown command gets BadRequest with its correlation id and the co
   assert.equal((await client.write("s", -2n)).result, OperationResult.Success);
 });
 
-Deno.test("persistent-subscription commands get BadRequest while no handler is registered", async () => {
+Deno.test("an undecodable persistent-subscription payload gets BadRequest naming the command", async () => {
   await using store = await startMemoryStore({ listen: false });
   await using client = new WireClient(store.connectPipe());
-  const reply = await client.request(TcpCommand.CreatePersistentSubscription, new Uint8Array(0));
+  const reply = await client.request(
+    TcpCommand.CreatePersistentSubscription,
+    new Uint8Array([0x0a, 0x05, 0x61]),
+  );
   assert.equal(reply.command, TcpCommand.BadRequest);
   assert.match(
     text(reply.payload),

@@ -387,13 +387,20 @@ export class SubscriptionGroup {
     this.#storage.append(stream, [checkpointEvent(candidate)]);
   }
 
-  /** Keeps a once-a-second tick while messages can time out or a checkpoint is due. */
+  /**
+   * Keeps a once-a-second tick while messages can time out, or while clients are connected and a
+   * checkpoint may become due. A group without clients and messages holds no timer, so a closing
+   * store leaves none behind.
+   */
   #schedule(): void {
-    if (this.#closed || this.#timer !== undefined) return;
-    const timeouts = this.#outstanding.hasDeadlines;
-    const checkpoint = this.#checkpointCandidate() > this.#lastCheckpoint;
-    if (!timeouts && !checkpoint) return;
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), TICK_MS);
+    const needed = !this.#closed && (this.#outstanding.hasDeadlines ||
+      (this.#clients.size > 0 && this.#checkpointCandidate() > this.#lastCheckpoint));
+    if (!needed) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    } else if (this.#timer === undefined) {
+      this.#timer = this.#clock.setTimeout(() => this.#tick(), TICK_MS);
+    }
   }
 
   #tick(): void {
