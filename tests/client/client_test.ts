@@ -427,8 +427,7 @@ scenario("bad arguments fail before anything is sent", async (client, ctx) => {
   await assert.rejects(client.get(stream, { maxCount: -1 }), RangeError);
   await assert.rejects(client.get(stream, { maxCount: 4097 }), RangeError);
   await assert.rejects(client.get(stream, { fromEvent: -1 }), RangeError);
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(client.get(stream, { colour: "red" } as any), /Unknown option "colour"/);
+  await assert.rejects(client.get(stream, { colour: "red" } as never), /Unknown option "colour"/);
   await assert.rejects(client.publishEvent(stream, "t", { body: { n: 1n } }), TypeError);
   await assert.rejects(client.publishEvent(stream, "", { body: 1 }), TypeError);
   await assert.rejects(

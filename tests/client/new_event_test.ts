@@ -41,7 +41,6 @@ Deno.test({
     assert.throws(() => newEvent("t", { body: 1, data: 2 }), /not both/);
     assert.throws(() => newEvent("t", { id: "nope" }), /Invalid event id/);
     assert.throws(() => newEvent("t", { id: "00000000-0000-0000-0000-000000000000" }), TypeError);
-    // deno-lint-ignore no-explicit-any
-    assert.throws(() => newEvent("t", { bdy: 1 } as any), /Unknown newEvent option "bdy"/);
+    assert.throws(() => newEvent("t", { bdy: 1 } as never), /Unknown newEvent option "bdy"/);
   },
 });

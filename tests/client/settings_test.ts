@@ -83,8 +83,7 @@ Deno.test({
   name: "resolveSettings() rejects unknown options, bad ports and bad values with a typed error",
   permissions: "none",
   fn() {
-    // deno-lint-ignore no-explicit-any
-    assert.throws(() => resolveSettings({ hots: "x" } as any), /Unknown connect option "hots"/);
+    assert.throws(() => resolveSettings({ hots: "x" } as never), /Unknown connect option "hots"/);
     assert.throws(() => resolveSettings("h:99999"), RangeError);
     assert.throws(
       () => resolveSettings("tcp://h?colour=red"),
@@ -93,7 +92,6 @@ Deno.test({
     assert.throws(() => resolveSettings("http://h"), /Unsupported connection URL scheme/);
     assert.throws(() => resolveSettings({ operationTimeout: -1 }), RangeError);
     assert.throws(() => resolveSettings("tcp://h?tls=maybe"), TypeError);
-    // deno-lint-ignore no-explicit-any
     assert.throws(() => resolveSettings({ credentials: { username: "a" } as any }), TypeError);
     assert.throws(() => resolveSettings({ discovery: {} }), TypeError);
   },

@@ -57,13 +57,11 @@ Deno.test({
   name: "serializeStreamMetadata() rejects unknown fields, reserved custom keys and bad ACLs",
   permissions: "none",
   fn() {
-    // deno-lint-ignore no-explicit-any
     assert.throws(
-      () => serializeStreamMetadata({ maxcount: 1 } as any),
+      () => serializeStreamMetadata({ maxcount: 1 } as never),
       /Unknown stream metadata field "maxcount"/,
     );
     assert.throws(() => serializeStreamMetadata({ custom: { $tb: 1 } }), /reserved/);
-    // deno-lint-ignore no-explicit-any
     assert.throws(() => serializeStreamMetadata({ acl: { readRoles: "$all" as any } }), TypeError);
     assert.throws(() => serializeStreamMetadata({ maxCount: 1.5 }), RangeError);
   },
