@@ -92,7 +92,7 @@ Deno.test({
     assert.throws(() => resolveSettings("http://h"), /Unsupported connection URL scheme/);
     assert.throws(() => resolveSettings({ operationTimeout: -1 }), RangeError);
     assert.throws(() => resolveSettings("tcp://h?tls=maybe"), TypeError);
-    assert.throws(() => resolveSettings({ credentials: { username: "a" } as any }), TypeError);
+    assert.throws(() => resolveSettings({ credentials: { username: "a" } as never }), TypeError);
     assert.throws(() => resolveSettings({ discovery: {} }), TypeError);
   },
 });

@@ -62,7 +62,10 @@ Deno.test({
       /Unknown stream metadata field "maxcount"/,
     );
     assert.throws(() => serializeStreamMetadata({ custom: { $tb: 1 } }), /reserved/);
-    assert.throws(() => serializeStreamMetadata({ acl: { readRoles: "$all" as any } }), TypeError);
+    assert.throws(
+      () => serializeStreamMetadata({ acl: { readRoles: "$all" as never } }),
+      TypeError,
+    );
     assert.throws(() => serializeStreamMetadata({ maxCount: 1.5 }), RangeError);
   },
 });
