@@ -44,7 +44,25 @@ export interface MemoryStoreOptions {
    * packages, 10 MiB).
    */
   sendQueue?: { maxPackages?: number; maxBytes?: number };
+  /**
+   * Extra commands registered next to the built-in ones, e.g. to script a misbehaving server in a
+   * test. Internal seam: not part of the published API.
+   *
+   * @internal
+   */
+  extensions?: readonly MemoryStoreExtension[];
 }
+
+/**
+ * Adds commands to a store: registers handlers and may return a function run when the store
+ * closes (to stop timers).
+ *
+ * @internal
+ */
+export type MemoryStoreExtension = (
+  registry: CommandRegistry,
+  services: StoreServices,
+) => void | (() => void);
 
 /** A running in-memory EventStore. */
 export interface MemoryStore extends AsyncDisposable {
@@ -73,6 +91,7 @@ class RunningMemoryStore implements MemoryStore {
   readonly #registry: CommandRegistry;
   readonly #sessionOptions: SessionOptions;
   readonly #sessions = new Set<Session>();
+  readonly #disposers: (() => void)[] = [];
   readonly #listener: Listener | null;
   #notHandled: NotHandledMode = null;
   #closing: Promise<void> | null = null;
@@ -88,6 +107,10 @@ class RunningMemoryStore implements MemoryStore {
     };
     this.#registry = new CommandRegistry();
     registerCoreHandlers(this.#registry);
+    for (const extension of options.extensions ?? []) {
+      const dispose = extension(this.#registry, this.#services);
+      if (dispose) this.#disposers.push(dispose);
+    }
     this.#sessionOptions = {
       heartbeat: options.heartbeat ?? { intervalMs: 2000, timeoutMs: 1000 },
       maxPackageSize: options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE,
@@ -156,6 +179,7 @@ class RunningMemoryStore implements MemoryStore {
       const sessions = [...this.#sessions];
       for (const session of sessions) session.close("the memory store is closing");
       await Promise.all(sessions.map((s) => s.done));
+      for (const dispose of this.#disposers) dispose();
     })();
     return this.#closing;
   }

@@ -92,8 +92,9 @@ export class Session implements Connection {
   #pumping = false;
   #peakQueuedBytes = 0;
   #peakQueuedPackages = 0;
-  // Heartbeats.
+  // Heartbeats: packages received and sent so far.
   #received = 0;
+  #sent = 0;
   #timer: TimerHandle | null = null;
   #closeTimer: TimerHandle | null = null;
   readonly #done: Promise<void>;
@@ -189,6 +190,7 @@ export class Session implements Connection {
       return;
     }
     this.#queue.push(bytes);
+    this.#sent++;
     this.#queuedBytes += bytes.length;
     if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
     if (this.#queue.length > this.#peakQueuedPackages) {
@@ -306,10 +308,19 @@ export class Session implements Connection {
     const heartbeat = this.#options.heartbeat;
     if (heartbeat === false || this.#closed || this.#closing) return;
     const seen = this.#received;
+    const sent = this.#sent;
     this.#timer = this.#services.clock.setTimeout(() => {
       this.#timer = null;
       if (this.#closed || this.#closing) return;
       if (this.#received !== seen) {
+        // The peer is alive; if we ourselves were silent, let it see traffic too.
+        if (this.#sent === sent) {
+          this.send({
+            command: TcpCommand.HeartbeatRequest,
+            correlationId: crypto.randomUUID(),
+            payload: EMPTY,
+          });
+        }
         this.#scheduleHeartbeat();
         return;
       }

@@ -146,8 +146,8 @@ export function withTruncateBefore(raw: Uint8Array, truncateBefore: bigint): Uin
 
 /** Serialises a metadata object, writing bigints as plain JSON integers. */
 export function encodeMetadataJson(value: Record<string, unknown>): Uint8Array {
-  const text = JSON.stringify(value, (_key, v) => typeof v === "bigint" ? `\u0000${v}\u0000` : v)
-    .replace(/"\\u0000(-?\d+)\\u0000"/g, "$1");
+  const raw = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+  const text = JSON.stringify(value, (_key, v) => typeof v === "bigint" ? raw(v.toString()) : v);
   return new TextEncoder().encode(text);
 }
 

@@ -77,3 +77,26 @@ Deno.test("dropConnections() closes every client connection and the store keeps 
   assert.equal(again.result, OperationResult.Success);
   assert.equal(again.firstEventNumber, 1n);
 });
+
+Deno.test("extensions register handlers for new commands and are disposed when the store closes", async () => {
+  let disposed = 0;
+  const store = await startMemoryStore({
+    listen: false,
+    extensions: [(registry) => {
+      // 0xBD is unused by the protocol.
+      registry.register<Uint8Array>(0xbd, {
+        unwrap: (payload) => payload.slice(),
+        handle: (ctx, payload) => ctx.reply(TcpCommand.Pong, payload),
+      });
+      return () => disposed++;
+    }],
+  });
+  const client = new WireClient(store.connectPipe());
+  const reply = await client.request(0xbd, new Uint8Array([8, 0]));
+  assert.equal(reply.command, TcpCommand.Pong);
+  assert.deepEqual(reply.payload, new Uint8Array([8, 0]));
+  await client.close();
+  await store.close();
+  await store.close();
+  assert.equal(disposed, 1);
+});
