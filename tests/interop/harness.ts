@@ -1,0 +1,183 @@
+/**
+ * Runs the node-eventstore-client scenario scripts (`tests/interop/scenarios/*.mjs`) under Node.js
+ * against a server and registers Deno tests for them: one against an in-process memstore on a free
+ * loopback port, and one against the real server named by `EVENTSTORE_URL` (ignored when it is not
+ * set, never counted as passing).
+ *
+ * @module
+ */
+
+import { startMemoryStore } from "../../lib/memstore/mod.ts";
+
+const interopDir = new URL("./", import.meta.url);
+
+/** What a scenario prints: parsed JSON from another process, shaped per scenario. */
+// deno-lint-ignore no-explicit-any
+export type ScenarioResult = any;
+
+/** Which server a test variant runs against. */
+export type TargetKind = "memstore" | "eventstore";
+
+/** A server to run a scenario against. */
+export interface ScenarioTarget {
+  /** Host name or address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Extra environment for the scenario (credentials of a real server). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Longest a scenario process may run before it is killed (its own watchdog fires first). */
+const PROCESS_LIMIT_MS = 60_000;
+
+let nodePath: Promise<string> | undefined;
+
+/**
+ * The absolute path of Node.js from PATH. Resolved by hand because Deno runs itself when asked
+ * for a `node` that is not installed, and these tests are about Node.js running NEC.
+ */
+function findNode(): Promise<string> {
+  nodePath ??= (async () => {
+    const names = Deno.build.os === "windows" ? ["node.exe", "node.cmd"] : ["node"];
+    const separator = Deno.build.os === "windows" ? ";" : ":";
+    for (const dir of (Deno.env.get("PATH") ?? "").split(separator)) {
+      if (dir === "") continue;
+      for (const name of names) {
+        const candidate = `${dir.replace(/[\\/]+$/, "")}/${name}`;
+        try {
+          const info = await Deno.stat(candidate);
+          if (info.isFile) return candidate;
+        } catch {
+          // not here
+        }
+      }
+    }
+    throw new Error(
+      "Node.js was not found on PATH: the interop tests run node-eventstore-client under " +
+        "Node.js. Install Node.js 18 or later (with npm) and run `deno task test`.",
+    );
+  })();
+  return nodePath;
+}
+
+async function checkModulesInstalled(): Promise<void> {
+  for (const name of ["node-eventstore-client", "protobufjs"]) {
+    try {
+      await Deno.stat(new URL(`node_modules/${name}/package.json`, interopDir));
+    } catch {
+      throw new Error(
+        `tests/interop/node_modules/${name} is missing: run \`deno run -A tools/setup_tests.ts\` ` +
+          "(\`deno task test\` does it first) to install the interop suite's node modules.",
+      );
+    }
+  }
+}
+
+/**
+ * Runs `node scenarios/<file> <scenario> --host … --port …` and returns the scenario's result.
+ * Throws with the scenario's stderr (its failing step and the client's log) when it fails.
+ */
+export async function runScenario(
+  file: string,
+  scenario: string,
+  target: ScenarioTarget,
+): Promise<ScenarioResult> {
+  const node = await findNode();
+  await checkModulesInstalled();
+  const output = await new Deno.Command(node, {
+    args: [
+      `scenarios/${file}`,
+      scenario,
+      "--host",
+      target.host,
+      "--port",
+      String(target.port),
+    ],
+    cwd: interopDir,
+    env: { ...target.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(PROCESS_LIMIT_MS),
+  }).output();
+  const text = new TextDecoder();
+  const stdout = text.decode(output.stdout);
+  const stderr = text.decode(output.stderr);
+  if (!output.success) {
+    throw new Error(
+      `node scenarios/${file} ${scenario} failed (exit code ${output.code}` +
+        `${output.signal ? `, signal ${output.signal}` : ""}):\n${stderr}${stdout}`,
+    );
+  }
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  let parsed: { ok?: boolean; result?: ScenarioResult };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Error(
+      `node scenarios/${file} ${scenario} printed no JSON result:\n${stdout}${stderr}`,
+    );
+  }
+  if (parsed.ok !== true) {
+    throw new Error(
+      `node scenarios/${file} ${scenario} did not report ok:\n${line}`,
+    );
+  }
+  return parsed.result;
+}
+
+/** The real server from `EVENTSTORE_URL` (`tcp://[user:password@]host[:port]`), if set. */
+function realServer(): ScenarioTarget | undefined {
+  const raw = Deno.env.get("EVENTSTORE_URL");
+  if (!raw) return undefined;
+  const url = new URL(raw);
+  const env: Record<string, string> = {};
+  if (url.username) env.ES_ADMIN_USER = decodeURIComponent(url.username);
+  if (url.password) env.ES_ADMIN_PASSWORD = decodeURIComponent(url.password);
+  return { host: url.hostname, port: Number(url.port || 1113), env };
+}
+
+/** Options of {@linkcode interopTest}. */
+export interface InteropTestOptions {
+  /**
+   * Ignore the memstore variant, with the reason (a feature the memstore does not serve yet).
+   * Never set to hide a memstore bug.
+   */
+  readonly ignoreMemstore?: string;
+}
+
+/**
+ * Registers `node-eventstore-client: <name>` (against a fresh memstore) and
+ * `node-eventstore-client against EVENTSTORE_URL: <name>` (ignored unless EVENTSTORE_URL is set),
+ * each running `scenario` from `scenarios/<file>` and handing its result to `check`.
+ */
+export function interopTest(
+  name: string,
+  file: string,
+  scenario: string,
+  check: (result: ScenarioResult, kind: TargetKind) => void,
+  options: InteropTestOptions = {},
+): void {
+  Deno.test({
+    name: `node-eventstore-client: ${name}`,
+    ignore: options.ignoreMemstore !== undefined,
+    async fn() {
+      await using store = await startMemoryStore({ port: 0 });
+      const result = await runScenario(file, scenario, {
+        host: store.hostname,
+        port: store.port,
+      });
+      check(result, "memstore");
+    },
+  });
+  const real = realServer();
+  Deno.test({
+    name: `node-eventstore-client against EVENTSTORE_URL: ${name}`,
+    ignore: real === undefined,
+    async fn() {
+      const result = await runScenario(file, scenario, real!);
+      check(result, "eventstore");
+    },
+  });
+}
