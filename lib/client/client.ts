@@ -50,6 +50,7 @@ import {
   type WriteResult,
 } from "./write_operations.ts";
 import { EventNotFoundError, StreamDeletedError } from "../errors.ts";
+import { discoverNode } from "./discovery/discover_node.ts";
 
 /** Options of {@linkcode Client.publishEvent}. */
 export interface PublishEventOptions extends CallOptions {
@@ -709,19 +710,26 @@ export async function connect(
   options?: ConnectOptions,
 ): Promise<Client> {
   const settings = resolveSettings(target, options);
-  if (settings.discovery) {
-    throw new TypeError('Cluster discovery ("discovery" option) is not supported by connect() yet');
-  }
   const timeout = new AbortController();
   const timer = settings.clock.setTimeout(
     () => timeout.abort(new DOMException("Connecting timed out", "TimeoutError")),
     settings.connectTimeout,
   );
   try {
-    const duplex = await settings.dialer(settings.endpoint, {
-      tls: settings.tls,
-      signal: timeout.signal,
-    });
+    let endpoint = settings.endpoint;
+    let tls = settings.tls;
+    if (settings.discovery) {
+      // Gossip picks the node (leader by default) and says whether its TCP port speaks TLS.
+      const node = await discoverNode({
+        ...settings.discovery,
+        tls: tls !== undefined,
+        clock: settings.clock,
+        signal: timeout.signal,
+      });
+      endpoint = { hostname: node.host, port: node.port };
+      tls = node.secure ? (tls ?? {}) : undefined;
+    }
+    const duplex = await settings.dialer(endpoint, { tls, signal: timeout.signal });
     const connection = await Connection.open(duplex, {
       name: settings.name,
       operationTimeout: settings.operationTimeout,
