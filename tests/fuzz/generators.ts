@@ -8,7 +8,7 @@
 
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import * as pb from "../../gen/client_messages_pb.ts";
-import { encodePackage, type Package } from "../../lib/wire/package_codec.ts";
+import type { Package } from "../../lib/wire/package_codec.ts";
 import { encodeMessage } from "../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import { bytesToGuid } from "../../lib/wire/guid.ts";
@@ -148,11 +148,9 @@ export function validPackage(prng: Prng): Package {
   };
 }
 
-/** Several valid packages, each with its length prefix, concatenated. */
-export function validFrames(prng: Prng, count = prng.int(1, 4)): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) frames.push(encodePackage(validPackage(prng)));
-  return frames;
+/** Several valid packages. */
+export function validPackages(prng: Prng, count = prng.int(1, 4)): Package[] {
+  return Array.from({ length: count }, () => validPackage(prng));
 }
 
 /** Joins byte arrays. */

@@ -11,9 +11,9 @@ import {
   MESSAGE_SCHEMAS,
   mutate,
   splitChunks,
-  validFrames,
   validMessage,
   validPackage,
+  validPackages,
 } from "./generators.ts";
 import { Prng } from "./prng.ts";
 import { checkDecodeMessage, checkDecodePackage, checkFrameDecoder } from "./targets.ts";
@@ -71,8 +71,10 @@ export async function runCase(seed: number, index: number): Promise<CaseKind> {
       break;
     }
     case "package-mutated": {
-      const bytes = encodePackage(validPackage(prng)).subarray(4);
-      checkDecodePackage(prng.chance(0.95) ? mutate(prng, bytes) : bytes);
+      const pkg = validPackage(prng);
+      const bytes = encodePackage(pkg).subarray(4);
+      if (prng.chance(0.95)) checkDecodePackage(mutate(prng, bytes));
+      else checkDecodePackage(bytes, pkg);
       break;
     }
     case "message-random": {
@@ -87,7 +89,8 @@ export async function runCase(seed: number, index: number): Promise<CaseKind> {
     }
     case "frames-valid":
     case "frames-mutated": {
-      const frames = validFrames(prng);
+      const packages = validPackages(prng);
+      const frames = packages.map((p) => encodePackage(p));
       const offsets: number[] = [];
       let at = 0;
       for (const f of frames) {
@@ -97,7 +100,8 @@ export async function runCase(seed: number, index: number): Promise<CaseKind> {
       let bytes = concat(frames);
       if (kind === "frames-mutated") bytes = mutate(prng, bytes, offsets);
       const max = kind === "frames-valid" ? DEFAULT_MAX_PACKAGE_SIZE : maxPackageSize(prng);
-      await checkFrameDecoder(splitChunks(prng, bytes), max);
+      const originals = kind === "frames-valid" ? packages : undefined;
+      await checkFrameDecoder(splitChunks(prng, bytes), max, originals);
       break;
     }
   }

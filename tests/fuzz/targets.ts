@@ -49,15 +49,24 @@ function samePackage(a: Package, b: Package): boolean {
 
 /**
  * decodePackage: only ProtocolError; a decoded package re-encodes to the same bytes (apart from
- * flag bits other than Authenticated, which the encoder does not carry).
+ * flag bits other than Authenticated, which the encoder does not carry). With `original`, the
+ * bytes are its unmutated encoding: decoding must succeed and give it back.
  */
-export function checkDecodePackage(bytes: Uint8Array): void {
+export function checkDecodePackage(bytes: Uint8Array, original?: Package): void {
   let pkg: Package;
   try {
     pkg = decodePackage(bytes);
   } catch (error) {
+    if (original) {
+      throw new FuzzFailure(`decodePackage rejected a valid package: ${describe(error)}`, bytes, {
+        cause: error,
+      });
+    }
     expectProtocolError("decodePackage", error, bytes);
     return;
+  }
+  if (original && !samePackage(pkg, { ...original, flags: original.credentials ? 1 : 0 })) {
+    throw new FuzzFailure("decodePackage did not give back the package encoded", bytes);
   }
   let again: Uint8Array;
   try {
@@ -84,7 +93,7 @@ export function checkDecodeMessage(schema: DescMessage, bytes: Uint8Array): void
 }
 
 /** The result of decoding a whole byte sequence at once. */
-interface Decoded {
+export interface Decoded {
   packages: Package[];
   error?: ProtocolError;
 }
@@ -128,6 +137,7 @@ export function referenceDecode(bytes: Uint8Array, maxPackageSize: number): Deco
 export async function checkFrameDecoder(
   chunks: readonly Uint8Array[],
   maxPackageSize: number,
+  originals?: readonly Package[],
 ): Promise<void> {
   const whole = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
@@ -135,7 +145,9 @@ export async function checkFrameDecoder(
     whole.set(c, at);
     at += c.length;
   }
-  const expected = referenceDecode(whole, maxPackageSize);
+  const expected = originals
+    ? { packages: originals.map((p) => ({ ...p, flags: p.credentials ? 1 : 0 })) }
+    : referenceDecode(whole, maxPackageSize);
   const got: Package[] = [];
   let error: unknown;
   const stream = new FrameDecoderStream({ maxPackageSize });
