@@ -28,6 +28,7 @@ import type { Credentials, Package } from "../../../lib/wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
 import { ADMIN, WireClient } from "../support/wire_client.ts";
+import { ManualClock } from "./fake_group_storage.ts";
 
 const OPS: Credentials = { username: "ops", password: "changeit" };
 const text = new TextDecoder();
@@ -370,4 +371,55 @@ Deno.test("a closed connection's in-flight messages are redelivered to another c
   await connect(other, "s", "g");
   const pushes = (await drain(other)).map(appeared);
   assert.deepEqual(pushes.map((p) => [p.event.eventNumber, p.retryCount]), [[0n, 1], [1n, 1]]);
+});
+
+Deno.test("a message timeout on the store's clock redelivers with retryCount 1, then parks", async () => {
+  const clock = new ManualClock();
+  await using store = await startMemoryStore({ listen: false, clock, heartbeat: false });
+  await using client = new WireClient(store.connectPipe());
+  await client.write("s", -2n);
+  await create(client, groupInit("s", "g", { messageTimeoutMilliseconds: 1000, maxRetryCount: 1 }));
+  await connect(client, "s", "g");
+  assert.deepEqual((await drain(client)).map((p) => appeared(p).retryCount), [0]);
+  clock.advance(1000);
+  assert.deepEqual((await drain(client)).map((p) => appeared(p).retryCount), [1]);
+  clock.advance(1000);
+  assert.deepEqual(await drain(client), []);
+  const parked = await readStream(client, "$persistentsubscription-s::g-parked");
+  assert.deepEqual(parked.events.map((e) => text.decode(e.event!.data)), ["0@s"]);
+});
+
+Deno.test("acks lead to a SubscriptionCheckpoint in the checkpoint stream", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using client = new WireClient(store.connectPipe());
+  await client.write("s", -2n, [{}, {}, {}]);
+  await create(client, groupInit("s", "g", { checkpointMaxCount: 2 }));
+  const { id } = await connect(client, "s", "g");
+  const pushes = (await drain(client)).map(appeared);
+  await ack(client, id, "s::g", pushes.map((p) => p.event.eventId));
+  await drain(client);
+  const checkpoint = await readStream(client, "$persistentsubscription-s::g-checkpoint");
+  assert.deepEqual(
+    checkpoint.events.map((e) => [e.event!.eventType, text.decode(e.event!.data)]),
+    [["SubscriptionCheckpoint", "2"]],
+  );
+});
+
+Deno.test("persistent subscriptions work over a loopback TCP port", async () => {
+  await using store = await startMemoryStore({ port: 0 });
+  const conn = await Deno.connect({ hostname: store.hostname, port: store.port });
+  await using client = new WireClient({
+    readable: conn.readable,
+    writable: conn.writable,
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* already closed through its streams */ }
+    },
+  });
+  await create(client, groupInit("s", "g"));
+  const { first } = await connect(client, "s", "g");
+  assert.equal(first.command, TcpCommand.PersistentSubscriptionConfirmation);
+  await client.write("s", -2n);
+  assert.deepEqual((await drain(client)).map((p) => appeared(p).event.eventNumber), [0n]);
 });
