@@ -34,6 +34,17 @@ export type ConnectionState =
   | { readonly status: "connecting"; readonly name: string }
   /** Ready for operations. */
   | { readonly status: "connected"; readonly name: string }
+  /**
+   * The connection was lost and a new one is being made (only a reconnecting executor, see
+   * `reconnecting_executor.ts`, enters this state): `attempt` counts reconnection attempts from 1,
+   * `error` says why the last connection (or attempt) ended. Operations wait meanwhile.
+   */
+  | {
+    readonly status: "reconnecting";
+    readonly name: string;
+    readonly attempt: number;
+    readonly error: Error | undefined;
+  }
   /** Closed for good; `error` says why when it was not `close()`. */
   | { readonly status: "closed"; readonly name: string; readonly error: Error | undefined };
 
