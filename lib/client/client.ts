@@ -263,6 +263,19 @@ export class Client {
     return this.#executor.state;
   }
 
+  /**
+   * Calls `listener` on every change of the connection's state; returns a function that stops it.
+   *
+   * @example
+   * ```ts ignore
+   * const stop = conn.watch((state) => console.log(state.status));
+   * stop();
+   * ```
+   */
+  watch(listener: (state: ConnectionState) => void): () => void {
+    return this.#executor.watch(listener);
+  }
+
   /** @internal Runs an operation with the call's signal and timeout. */
   execute<T>(
     operation: RequestOperation<T>,

@@ -60,6 +60,8 @@ export interface ExecuteOptions {
 export interface OperationExecutor {
   /** The current state. */
   readonly state: ConnectionState;
+  /** Calls `listener` on every state change; returns a function that stops it. */
+  watch(listener: (state: ConnectionState) => void): () => void;
   /** Sends `operation` and resolves with its result. */
   execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T>;
   /** Closes; pending operations fail with `ConnectionClosedError`. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   AccessDeniedError,
   EventNotFoundError,
+  NotAuthenticatedError,
   NotHandledError,
   StreamDeletedError,
   StreamNotFoundError,
@@ -469,3 +470,58 @@ Deno.test("a server dropping the connection fails pending calls with ConnectionC
   await assert.rejects(client.ping(), (e: Error) => e.name === "ConnectionClosedError");
   assert.equal(client.state.status, "closed");
 });
+
+scenario("links resolve to their target event, with the link alongside", async (client, ctx) => {
+  const target = ctx.stream("target");
+  const links = ctx.stream("links");
+  await client.publishEvent(target, "real", { body: { n: 1 } });
+  await client.publish(links, [
+    newEvent("$>", { data: new TextEncoder().encode(`0@${target}`) }),
+  ]);
+  const [resolved] = await client.get(links);
+  assert.equal(resolved.event?.type, "real");
+  assert.equal(resolved.event?.stream, target);
+  assert.equal(resolved.link?.type, "$>");
+  assert.equal(resolved.originalStreamId, links);
+  assert.deepEqual(resolved.json(), { n: 1 });
+  const [raw] = await client.get(links, { resolveLinks: false });
+  assert.equal(raw.type, "$>");
+  assert.equal(raw.link, undefined);
+  const single = await client.getEvent(links, 0);
+  assert.equal(single.event?.stream, target);
+});
+
+scenario(
+  "getAll() with a stream-prefix filter returns only matching events",
+  async (client, ctx) => {
+    const prefix = ctx.stream("filtered");
+    await client.publishEvent(`${prefix}-a`, "x", { body: 1 });
+    await client.publishEvent(ctx.stream("other"), "x", { body: 2 });
+    await client.publishEvent(`${prefix}-b`, "x", { body: 3 });
+    const streams: string[] = [];
+    for await (
+      const event of client.iterAll({
+        filter: { on: "streamId", prefixes: [prefix] },
+        batchSize: 10,
+        credentials: ctx.admin,
+      })
+    ) streams.push(event.stream);
+    assert.deepEqual(streams, [`${prefix}-a`, `${prefix}-b`]);
+  },
+);
+
+scenario(
+  "wrong credentials reject with NotAuthenticatedError without echoing the password",
+  async (client, ctx) => {
+    await assert.rejects(
+      client.get(ctx.stream("auth"), {
+        credentials: { username: "admin", password: "wrong-pw-123" },
+      }),
+      (error: Error) => {
+        assert.ok(error instanceof NotAuthenticatedError);
+        assert.doesNotMatch(`${error.message}\n${error.stack}`, /wrong-pw-123/);
+        return true;
+      },
+    );
+  },
+);

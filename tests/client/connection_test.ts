@@ -400,3 +400,13 @@ Deno.test("event ids are sent in .NET byte order", async () => {
   await write;
   peer.close();
 });
+
+Deno.test("watch() reports state changes as data", async () => {
+  const { client, peer } = await connectFake();
+  const seen: string[] = [];
+  const stop = client.watch((state) => seen.push(state.status));
+  await client.close();
+  stop();
+  assert.deepEqual(seen, ["closed"]);
+  peer.close();
+});
