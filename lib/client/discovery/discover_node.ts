@@ -298,14 +298,23 @@ export async function fetchGossip(
       }
       json = await response.json();
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new Error(`Gossip request to ${url} failed: ${why}`, { cause });
+      throw new Error(`Gossip request to ${url} failed: ${describeChain(cause)}`, { cause });
     }
     return parseGossip(json);
   } finally {
     clock.clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** An error's message followed by its causes' (fetch hides TLS and socket details in `cause`). */
+function describeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 4; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(": ");
 }
 
 function sleep(ms: number, clock: Clock, signal: AbortSignal | undefined): Promise<void> {

@@ -135,3 +135,18 @@ function pick(
   const matching = eligible.filter((m) => states.has(m.state));
   return matching.length === 0 ? undefined : matching[Math.floor(random() * matching.length)];
 }
+
+/**
+ * The `require_leader` flag requests should carry for a node preference: the .NET v20 client
+ * clears it when the preference is a follower or a read-only replica, so reads are served there
+ * instead of being refused with NotHandled(NotLeader) (PROTOCOL.md §5.3).
+ *
+ * @example
+ * ```ts
+ * import { requiresLeader } from "./node_selection.ts";
+ * console.log(requiresLeader("leader"), requiresLeader("follower")); // true false
+ * ```
+ */
+export function requiresLeader(preference: NodePreference): boolean {
+  return preference !== "follower" && preference !== "readOnlyReplica";
+}

@@ -9,6 +9,7 @@ import {
 } from "../../../lib/client/discovery/discover_node.ts";
 import { parseGossip } from "../../../lib/client/discovery/gossip.ts";
 import { ProtocolError } from "../../../lib/errors.ts";
+import { generateTlsCerts } from "../../support/tls_certs.ts";
 import { fixture, type GossipJson } from "./fixtures.ts";
 
 const unit = { permissions: "none" } as const;
@@ -338,4 +339,28 @@ Deno.test("discoverNode() reads gossip from a real HTTP server on loopback", {
   const node = await discoverNode({ seeds: [`127.0.0.1:${server.addr.port}`] });
   assert.deepEqual([node.host, node.port, node.member.state], ["127.0.0.1", 1113, "Master"]);
   assert.deepEqual(requests, ["GET /gossip?format=json"]);
+});
+
+Deno.test("discoverNode() fetches gossip over HTTPS from a node with its own CA", async () => {
+  const { caCert, cert, key } = await generateTlsCerts();
+  const gossip = fixture("gossip_20x");
+  await using server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", cert, key, onListen: () => {} },
+    () => Response.json(gossip),
+  );
+  using client = Deno.createHttpClient({ caCerts: [caCert] });
+  const trusting: typeof fetch = (input, init) => fetch(input, { ...init, client });
+  const node = await discoverNode({
+    seeds: [`https://127.0.0.1:${server.addr.port}`],
+    tls: true,
+    fetch: trusting,
+  });
+  assert.deepEqual([node.host, node.port, node.secure], ["10.0.20.2", 1113, true]);
+  // Without trusting the CA every attempt fails on the certificate.
+  const error = await discoverNode({
+    seeds: [`https://127.0.0.1:${server.addr.port}`],
+    maxDiscoverAttempts: 1,
+  }).then(() => assert.fail("resolved"), (e) => e);
+  assert.ok(error instanceof DiscoveryError);
+  assert.match(error.message, /certificate|UnknownIssuer/i);
 });

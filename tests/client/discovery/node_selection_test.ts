@@ -4,6 +4,7 @@ import {
   isEligible,
   NODE_PREFERENCES,
   type NodePreference,
+  requiresLeader,
   selectNode,
   shuffle,
 } from "../../../lib/client/discovery/node_selection.ts";
@@ -131,3 +132,14 @@ Deno.test("shuffle() permutes in place as Fisher-Yates with the given source", u
   assert.equal(shuffled, items);
   assert.deepEqual([...shuffled].sort(), [1, 2, 3, 4, 5, 6]);
 });
+
+Deno.test(
+  "requiresLeader() is false only for follower and read-only replica preferences",
+  unit,
+  () => {
+    assert.deepEqual(
+      NODE_PREFERENCES.map((p) => [p, requiresLeader(p)]),
+      [["leader", true], ["follower", false], ["readOnlyReplica", false], ["random", true]],
+    );
+  },
+);
