@@ -208,14 +208,15 @@ interopTest(
   "idempotent",
   (r) => {
     assert.equal(r.first.nextExpectedVersion, 2);
-    assert.equal(r.againNoStream.nextExpectedVersion, 2, "same ids, noStream");
-    assert.equal(r.againAny.nextExpectedVersion, 2, "same ids, any");
-    assert.equal(r.againFrom0.nextExpectedVersion, 2, "ids 1..2, expected 0");
-    assertWrongExpectedVersion(r.partialNoStream, {
-      action: "Append",
-      expectedVersion: -1,
-    });
-    assert.deepEqual(r.numbers, [0, 1, 2], "nothing was written twice");
+    assert.equal(r.next.nextExpectedVersion, 3);
+    assert.equal(r.againNoStream.nextExpectedVersion, 2, "A B C again, noStream: A B C's numbers");
+    assert.equal(r.againAny.nextExpectedVersion, 2, "A B C again, any: A B C's numbers");
+    assert.equal(r.againFrom0.nextExpectedVersion, 2, "B C again, expected 0");
+    assert.equal(r.againD.nextExpectedVersion, 3, "D again, expected 2");
+    assertWrongExpectedVersion(r.partialNoStream, { action: "Append", expectedVersion: -1 });
+    assertWrongExpectedVersion(r.partialAny, { action: "Append", expectedVersion: -2 });
+    assertWrongExpectedVersion(r.pastEnd, { action: "Append", expectedVersion: 1 });
+    assert.deepEqual(r.numbers, [0, 1, 2, 3], "nothing was written twice");
     assert.deepEqual(r.ids, r.writtenIds);
   },
 );
@@ -383,6 +384,79 @@ interopTest(
     }
     assert.equal(r.results["10"].status, "notFound");
     assert.equal(r.results["10"].event, null);
+  },
+);
+
+interopTest(
+  "readStreamEventsForward/Backward and readEvent with resolveLinkTos resolve $> links and keep unresolvable ones as links",
+  "reads.mjs",
+  "links",
+  (r) => {
+    const [resolvedLink, danglingLink] = r.resolved;
+    assert.equal(resolvedLink.isResolved, true);
+    assert.equal(resolvedLink.event.stream, r.target);
+    assert.equal(resolvedLink.event.number, 1);
+    assert.equal(resolvedLink.event.id, r.targetIds[1]);
+    assert.equal(resolvedLink.event.data, '{"index":1,"tag":"t"}');
+    assert.equal(resolvedLink.link.stream, r.links);
+    assert.equal(resolvedLink.link.number, 0);
+    assert.equal(resolvedLink.link.id, r.linkIds[0]);
+    assert.equal(resolvedLink.link.type, "$>");
+    assert.equal(resolvedLink.originalStreamId, r.links, "the original event is the link");
+    assert.equal(resolvedLink.originalEventNumber, 0);
+
+    assert.equal(danglingLink.isResolved, false);
+    assert.equal(danglingLink.event, null, "5@target does not exist");
+    assert.equal(danglingLink.link.id, r.linkIds[1]);
+    assert.equal(danglingLink.link.data, `5@${r.target}`);
+    assert.equal(danglingLink.originalEventNumber, 1);
+
+    for (const [i, e] of r.raw.entries()) {
+      assert.equal(e.link, null, "not resolved when not asked");
+      assert.equal(e.event.type, "$>");
+      assert.equal(e.event.id, r.linkIds[i]);
+    }
+    assert.equal(r.single.status, "success");
+    assert.equal(r.single.event.event.id, r.targetIds[1]);
+    assert.equal(r.single.event.link.id, r.linkIds[0]);
+    assert.deepEqual(
+      r.backward.map((e: ScenarioResult) => [e.event?.id ?? null, e.link.id]),
+      [[null, r.linkIds[1]], [r.targetIds[1], r.linkIds[0]]],
+    );
+  },
+);
+
+interopTest(
+  "a 3 MiB event and 1000 events in one append come back intact",
+  "reads.mjs",
+  "large_and_many",
+  (r) => {
+    assert.equal(r.big.status, "success");
+    assert.equal(r.big.length, 3 * 1024 * 1024);
+    assert.equal(r.big.sha256, r.big.expectedSha256);
+    assert.equal(r.manyWritten, 999);
+    assert.deepEqual(r.forward, {
+      count: 1000,
+      first: 0,
+      last: 999,
+      ascending: true,
+      descending: false,
+      indices: true,
+      nextEventNumber: 1000,
+      lastEventNumber: 999,
+      isEndOfStream: true,
+    });
+    assert.deepEqual(r.backward, {
+      count: 500,
+      first: 999,
+      last: 500,
+      ascending: false,
+      descending: true,
+      indices: true,
+      nextEventNumber: 499,
+      lastEventNumber: 999,
+      isEndOfStream: false,
+    });
   },
 );
 
@@ -645,6 +719,26 @@ interopTest(
   },
 );
 
+interopTest(
+  "deleteStream of a stream that never existed: soft fails with WrongExpectedVersionError, hard succeeds and leaves it deleted",
+  "deletes.mjs",
+  "delete_never_created",
+  (r) => {
+    assertWrongExpectedVersion(r.softAny, {
+      action: "Delete",
+      stream: r.soft,
+      expectedVersion: -2,
+    });
+    assert.ok(r.hardNoStream.value, `hard delete failed: ${JSON.stringify(r.hardNoStream.error)}`);
+    assertSlice(
+      r.hardRead,
+      { status: "streamDeleted", numbers: [], next: -1, last: LONG_MAX, end: true },
+      "read after hard delete",
+    );
+    assertStreamDeleted(r.hardWrite, r.hard);
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Metadata (PROTOCOL.md §4.11, §4.8)
 
@@ -734,6 +828,24 @@ interopTest(
       end: true,
     }, "backward");
     assert.equal(r.event4, "notFound");
+  },
+);
+
+interopTest(
+  "getStreamMetadataRaw of a stream without metadata is empty with metastream version -1 (ReadEvent of $$s answers Success without an event)",
+  "metadata.mjs",
+  "existing_without_metadata",
+  (r) => {
+    assert.deepEqual(r.got, {
+      value: {
+        stream: r.stream,
+        isStreamDeleted: false,
+        metastreamVersion: -1,
+        streamMetadata: null,
+      },
+    });
+    assert.equal(r.rawStatus, "success");
+    assert.equal(r.rawHasEvent, false);
   },
 );
 
@@ -1047,6 +1159,44 @@ interopTest(
       r.connectAfter.error?.message ?? "",
       /not found/i,
       JSON.stringify(r.connectAfter),
+    );
+  },
+);
+
+interopTest(
+  "a persistent subscription with maxRetryCount 1 delivers a failing event twice, then parks it and moves on",
+  "persistent.mjs",
+  "retry_limit_parks",
+  (r) => {
+    assert.equal(r.deliveriesWhenParked, 2, "retry counts 0 and 1, then parked");
+    assert.deepEqual(r.deliveries.map((d: ScenarioResult) => d.number), [0, 0, 1]);
+    assert.deepEqual(r.parked, [{ type: "$>", data: `0@${r.stream}` }]);
+  },
+);
+
+interopTest(
+  "two consumers of a round-robin persistent subscription group each get half of the events, none twice",
+  "persistent.mjs",
+  "competing_consumers",
+  (r) => {
+    const all = [...r.one, ...r.two].sort((x: number, y: number) => x - y);
+    assert.deepEqual(all, range(0, 9), "every event delivered exactly once");
+    assert.equal(r.one.length, 5, `round robin: ${JSON.stringify(r)}`);
+    assert.equal(r.two.length, 5, `round robin: ${JSON.stringify(r)}`);
+  },
+);
+
+interopTest(
+  "creating or deleting a persistent subscription group anonymously is denied; ops may create",
+  "persistent.mjs",
+  "create_access_denied",
+  (r) => {
+    assert.match(r.anonymous.error?.message ?? "", /access denied/i, JSON.stringify(r.anonymous));
+    assert.deepEqual(r.ops, { value: "success" });
+    assert.match(
+      r.deleteAnonymous.error?.message ?? "",
+      /access denied/i,
+      JSON.stringify(r.deleteAnonymous),
     );
   },
 );

@@ -133,21 +133,32 @@ main({
     const conn = await connect();
     const stream = streamName("idem");
     const events = jsonEvents(3);
-    step("first append with noStream");
+    const fourth = jsonEvent(3);
+    step("first append (ids A B C) with noStream");
     const first = write(await conn.appendToStream(stream, noStream, events));
-    step("same ids again with noStream");
-    const againNoStream = write(
-      await conn.appendToStream(stream, noStream, events),
-    );
-    step("same ids again with any");
+    step("append D with expected 2");
+    const next = write(await conn.appendToStream(stream, 2, [fourth]));
+    step("A B C again with noStream");
+    const againNoStream = write(await conn.appendToStream(stream, noStream, events));
+    step("A B C again with any");
     const againAny = write(await conn.appendToStream(stream, any, events));
-    step("ids 1 and 2 again with expected 0");
-    const againFrom0 = write(
-      await conn.appendToStream(stream, 0, events.slice(1)),
-    );
-    step("id 0 plus a new id with noStream");
+    step("B C again with expected 0");
+    const againFrom0 = write(await conn.appendToStream(stream, 0, events.slice(1)));
+    step("D again with expected 2");
+    const againD = write(await conn.appendToStream(stream, 2, [fourth]));
+    step("A plus a new id with noStream");
     const partialNoStream = await outcome(
       conn.appendToStream(stream, noStream, [events[0], jsonEvent(9, "new")]),
+      write,
+    );
+    step("A plus a new id with any");
+    const partialAny = await outcome(
+      conn.appendToStream(stream, any, [events[0], jsonEvent(9, "new")]),
+      write,
+    );
+    step("C D plus a new id with expected 1 (runs past the end)");
+    const pastEnd = await outcome(
+      conn.appendToStream(stream, 1, [events[2], fourth, jsonEvent(9, "new")]),
       write,
     );
     step("read back");
@@ -155,13 +166,17 @@ main({
     await close(conn);
     return {
       first,
+      next,
       againNoStream,
       againAny,
       againFrom0,
+      againD,
       partialNoStream,
+      partialAny,
+      pastEnd,
       numbers: read.numbers,
       ids: read.events.map((e) => e.event.id),
-      writtenIds: events.map((e) => e.eventId),
+      writtenIds: [...events, fourth].map((e) => e.eventId),
     };
   },
 

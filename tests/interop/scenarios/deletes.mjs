@@ -206,4 +206,23 @@ main({
     await close(conn);
     return { wrong, noStreamDelete, read, right };
   },
+  /** Deleting a stream that never existed: soft is a WEV (21.10+), hard leaves a tombstone. */
+  async delete_never_created() {
+    const conn = await connect();
+    const soft = streamName("softnever");
+    const hard = streamName("hardnever");
+    step("soft delete a stream that never existed (any)");
+    const softAny = await outcome(conn.deleteStream(soft, any, false), (r) => pos(r.logPosition));
+    step("hard delete a stream that never existed (noStream)");
+    const hardNoStream = await outcome(
+      conn.deleteStream(hard, noStream, true),
+      (r) => pos(r.logPosition),
+    );
+    step("read the hard-deleted stream");
+    const hardRead = brief(await conn.readStreamEventsForward(hard, 0, 10));
+    step("append to the hard-deleted stream");
+    const hardWrite = await outcome(conn.appendToStream(hard, noStream, jsonEvents(1)), write);
+    await close(conn);
+    return { soft, hard, softAny, hardNoStream, hardRead, hardWrite };
+  },
 });

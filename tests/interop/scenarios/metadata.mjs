@@ -118,4 +118,22 @@ main({
     await close(conn);
     return { forward, backward, event4 };
   },
+  /** Metadata of a stream that exists but has none: empty, metastream version -1. */
+  async existing_without_metadata() {
+    const conn = await connect();
+    const stream = streamName("nometa");
+    step("write one event");
+    await conn.appendToStream(stream, noStream, jsonEvents(1));
+    step("get metadata");
+    const got = await outcome(metadata(conn, stream));
+    step("readEvent of the metastream, -1");
+    const raw = await conn.readEvent(`$$${stream}`, -1);
+    await close(conn);
+    return {
+      stream,
+      got,
+      rawStatus: raw.status,
+      rawHasEvent: raw.event?.originalEvent != null,
+    };
+  },
 });

@@ -13,6 +13,7 @@ import {
   slice,
   step,
   streamName,
+  target,
   until,
 } from "./lib.mjs";
 
@@ -197,5 +198,100 @@ main({
     }
     await close(conn);
     return { first, second, connectAfter };
+  },
+  /** With maxRetryCount 1 a message is delivered with retry counts 0 and 1, then parked. */
+  async retry_limit_parks() {
+    const conn = await connect();
+    const stream = streamName("pretry");
+    const group = "group-retry";
+    step("write event 0");
+    await conn.appendToStream(stream, noStream, jsonEvents(1));
+    step("create the group (maxRetryCount 1)");
+    await conn.createPersistentSubscription(stream, group, settings(1));
+    const deliveries = [];
+    step("connect; nak Retry every delivery of event 0, ack others");
+    const sub = await conn.connectToPersistentSubscription(
+      stream,
+      group,
+      (s, ev) => {
+        deliveries.push(delivery(ev));
+        if (num(ev.originalEventNumber) === 0) s.fail(ev, Nak.Retry, "again");
+        else s.acknowledge(ev);
+      },
+      undefined,
+      undefined,
+      10,
+      false,
+    );
+    const parkedStream = `$persistentsubscription-${stream}::${group}-parked`;
+    let parked = null;
+    step("wait for the parked message");
+    await until("a parked message", async () => {
+      parked = slice(await conn.readStreamEventsForward(parkedStream, 0, 10));
+      return parked.events.length > 0;
+    });
+    const deliveriesWhenParked = deliveries.length;
+    step("write event 1 (delivered next, proving event 0 is done with)");
+    await conn.appendToStream(stream, 0, jsonEvents(1, "e", 1));
+    await until("event 1", () => deliveries.some((d) => d.number === 1));
+    sub.stop();
+    await close(conn);
+    return {
+      stream,
+      deliveries,
+      deliveriesWhenParked,
+      parked: parked.events.map((e) => ({ type: e.event.type, data: e.event.data })),
+    };
+  },
+
+  /** Two consumers of one round-robin group share the events: each event goes to exactly one. */
+  async competing_consumers() {
+    const conn = await connect();
+    const stream = streamName("pcompete");
+    const group = "group-compete";
+    step("create the group");
+    await conn.createPersistentSubscription(stream, group, settings());
+    const byConsumer = { one: [], two: [] };
+    step("connect two consumers");
+    for (const name of ["one", "two"]) {
+      await conn.connectToPersistentSubscription(
+        stream,
+        group,
+        (_s, ev) => void byConsumer[name].push(num(ev.originalEventNumber)),
+        undefined,
+        undefined,
+        10,
+        true,
+      );
+    }
+    step("write events 0..9");
+    await conn.appendToStream(stream, noStream, jsonEvents(10));
+    step("wait for 10 deliveries");
+    await until("10 deliveries", () => byConsumer.one.length + byConsumer.two.length >= 10);
+    await close(conn);
+    return byConsumer;
+  },
+
+  /** Creating or deleting a group needs $admins or $ops. */
+  async create_access_denied() {
+    const conn = await connect({ defaultUserCredentials: null });
+    const stream = streamName("pdenied");
+    step("create anonymously");
+    const anonymous = await outcome(
+      conn.createPersistentSubscription(stream, "g", settings()),
+      (r) => r.status,
+    );
+    step("create as ops");
+    const ops = await outcome(
+      conn.createPersistentSubscription(stream, "g", settings(), target.ops),
+      (r) => r.status,
+    );
+    step("delete anonymously");
+    const deleteAnonymous = await outcome(
+      conn.deletePersistentSubscription(stream, "g"),
+      (r) => r.status,
+    );
+    await close(conn);
+    return { anonymous, ops, deleteAnonymous };
   },
 });

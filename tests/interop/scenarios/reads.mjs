@@ -1,5 +1,6 @@
 // Stream reads forward/backward at slice boundaries, data round trip, readEvent.
 // Run: node reads.mjs <scenario> --host H --port P
+import { createHash } from "node:crypto";
 import {
   close,
   connect,
@@ -157,5 +158,84 @@ main({
     }
     await close(conn);
     return { stream, ids: events.map((e) => e.eventId), results };
+  },
+  /** Links (`$>` events, data "N@stream") are resolved on request, unresolvable ones stay links. */
+  async links() {
+    const conn = await connect();
+    const target = streamName("linktarget");
+    const links = streamName("links");
+    step("write target events 0..1");
+    const targetEvents = jsonEvents(2, "t");
+    await conn.appendToStream(target, noStream, targetEvents);
+    step("write links to 1@target and 5@target");
+    const linkEvents = [
+      es.createEventData(randomUUID(), "$>", false, Buffer.from(`1@${target}`)),
+      es.createEventData(randomUUID(), "$>", false, Buffer.from(`5@${target}`)),
+    ];
+    await conn.appendToStream(links, noStream, linkEvents);
+    step("read links resolved");
+    const resolvedRead = slice(await conn.readStreamEventsForward(links, 0, 10, true));
+    step("read links unresolved");
+    const rawRead = slice(await conn.readStreamEventsForward(links, 0, 10, false));
+    step("readEvent 0 resolved");
+    const single = await conn.readEvent(links, 0, true);
+    step("read links backward resolved");
+    const backward = slice(await conn.readStreamEventsBackward(links, -1, 10, true));
+    await close(conn);
+    return {
+      target,
+      links,
+      targetIds: targetEvents.map((e) => e.eventId),
+      linkIds: linkEvents.map((e) => e.eventId),
+      resolved: resolvedRead.events,
+      raw: rawRead.events,
+      single: { status: single.status, event: resolved(single.event) },
+      backward: backward.events,
+    };
+  },
+
+  /** A 3 MiB event and 1000 events in one append come back intact. */
+  async large_and_many() {
+    const conn = await connect();
+    const big = streamName("big");
+    const many = streamName("many");
+    const payload = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + (i >> 8)) & 0xff;
+    const sha = (b) => createHash("sha256").update(b).digest("hex");
+    step("append a 3 MiB event");
+    await conn.appendToStream(big, noStream, [
+      es.createEventData(randomUUID(), "Big", false, payload),
+    ]);
+    step("read it back");
+    const bigRead = await conn.readEvent(big, 0);
+    step("append 1000 events in one write");
+    const written = await conn.appendToStream(many, noStream, jsonEvents(1000));
+    step("read forward 4096");
+    const forward = slice(await conn.readStreamEventsForward(many, 0, 4096));
+    step("read backward 500 from the end");
+    const backward = slice(await conn.readStreamEventsBackward(many, -1, 500));
+    await close(conn);
+    const brief = (sl) => ({
+      count: sl.numbers.length,
+      first: sl.numbers[0],
+      last: sl.numbers.at(-1),
+      ascending: sl.numbers.every((n, i) => i === 0 || n === sl.numbers[i - 1] + 1),
+      descending: sl.numbers.every((n, i) => i === 0 || n === sl.numbers[i - 1] - 1),
+      indices: sl.events.every((e) => JSON.parse(e.event.data).index === e.event.number),
+      nextEventNumber: sl.nextEventNumber,
+      lastEventNumber: sl.lastEventNumber,
+      isEndOfStream: sl.isEndOfStream,
+    });
+    return {
+      big: {
+        status: bigRead.status,
+        length: bigRead.event?.event?.data.length ?? null,
+        sha256: bigRead.event?.event ? sha(bigRead.event.event.data) : null,
+        expectedSha256: sha(payload),
+      },
+      manyWritten: num(written.nextExpectedVersion),
+      forward: brief(forward),
+      backward: brief(backward),
+    };
   },
 });
