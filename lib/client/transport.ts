@@ -89,11 +89,22 @@ export const tcpDialer: Dialer = async (endpoint, { tls, signal }) => {
   });
   try {
     const conn = await Promise.race([attempt, aborted]);
-    if (!tls) (conn as Deno.TcpConn).setNoDelay(true);
+    if (tls) {
+      // Complete the handshake here, so an untrusted certificate fails the dial itself.
+      await Promise.race([(conn as Deno.TlsConn).handshake(), aborted]);
+    } else {
+      (conn as Deno.TcpConn).setNoDelay(true);
+    }
     return socketDuplex(conn);
   } catch (error) {
-    // A connect that completes after the abort must not leak its socket.
-    attempt.then((conn) => conn.close(), () => {});
+    // Close the socket of a failed handshake, or of a connect that completes after the abort.
+    attempt.then((conn) => {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }, () => {});
     throw error;
   } finally {
     signal.removeEventListener("abort", onAbort!);
