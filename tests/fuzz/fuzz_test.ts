@@ -24,6 +24,31 @@ Deno.test(`wire decoders fail only with ProtocolError over ${CASES} fuzz cases`,
   }
 });
 
+Deno.test("runFuzz() fails a case that never settles and names it for replay", unit, async () => {
+  await assert.rejects(
+    runFuzz({
+      seed: 7,
+      cases: 10,
+      stuckMs: 20,
+      runCase: (_seed, index) =>
+        index === 3 ? new Promise(() => {}) : Promise.resolve("package-random"),
+    }),
+    /FUZZ_SEED=7 FUZZ_CASE=3: the case did not settle within 20 ms/,
+  );
+});
+
+Deno.test("runFuzz() reports the first failing case with its seed and index", unit, async () => {
+  await assert.rejects(
+    runFuzz({
+      seed: 9,
+      cases: 10,
+      runCase: (_seed, index) =>
+        index === 5 ? Promise.reject(new Error("decoder broke")) : Promise.resolve("frames-valid"),
+    }),
+    /FUZZ_SEED=9 FUZZ_CASE=5: decoder broke/,
+  );
+});
+
 Deno.test("Prng gives the same sequence for the same seed and differs across seeds", unit, () => {
   const a = new Prng(42);
   const b = new Prng(42);

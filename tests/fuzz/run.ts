@@ -120,6 +120,10 @@ export interface FuzzOptions {
   onProgress?: (done: number) => void;
   /** Default 100 000. */
   progressEvery?: number;
+  /** A case still running after this long (checked at this interval) fails the run. Default 10 s. */
+  stuckMs?: number;
+  /** Runs one case (default {@linkcode runCase}); replaceable to test the driver itself. */
+  runCase?: (seed: number, index: number) => Promise<CaseKind>;
 }
 
 /** What a fuzz run did. */
@@ -141,18 +145,38 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const counts = Object.fromEntries(CASE_KINDS.map((k) => [k, 0])) as Record<CaseKind, number>;
   const first = options.first ?? 0;
   const every = options.progressEvery ?? 100_000;
+  const stuckMs = options.stuckMs ?? 10_000;
+  const run = options.runCase ?? runCase;
   const start = performance.now();
-  for (let i = first; i < first + options.cases; i++) {
-    try {
-      counts[await runCase(options.seed, i)]++;
-    } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new Error(
-        `Fuzz case failed: replay with FUZZ_SEED=${options.seed} FUZZ_CASE=${i}: ${why}`,
-        { cause },
-      );
+  let current = first;
+  const fail = (i: number, why: string, cause?: unknown): Error =>
+    new Error(`Fuzz case failed: replay with FUZZ_SEED=${options.seed} FUZZ_CASE=${i}: ${why}`, {
+      cause,
+    });
+  // Cases are pure computation: one that has not finished after `stuckMs` never settles. Without
+  // this watchdog a hung stream would just end the process with "promise never resolved".
+  let watchdog: ReturnType<typeof setInterval> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    let seen = -1;
+    watchdog = setInterval(() => {
+      if (seen === current) reject(fail(current, `the case did not settle within ${stuckMs} ms`));
+      seen = current;
+    }, stuckMs);
+  });
+  const loop = async (): Promise<void> => {
+    for (; current < first + options.cases; current++) {
+      try {
+        counts[await run(options.seed, current)]++;
+      } catch (cause) {
+        throw fail(current, cause instanceof Error ? cause.message : String(cause), cause);
+      }
+      if ((current - first + 1) % every === 0) options.onProgress?.(current - first + 1);
     }
-    if ((i - first + 1) % every === 0) options.onProgress?.(i - first + 1);
+  };
+  try {
+    await Promise.race([loop(), stuck]);
+  } finally {
+    clearInterval(watchdog);
   }
   return { seed: options.seed, cases: options.cases, counts, elapsedMs: performance.now() - start };
 }

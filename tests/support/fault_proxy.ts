@@ -66,9 +66,12 @@ export interface FaultProxy extends AsyncDisposable {
   setChunking(maxChunkBytes: number, direction?: Direction): void;
   /** While on, bytes are read but held back (the sender sees TCP backpressure once buffers fill). */
   stall(on: boolean, direction?: Direction): void;
-  /** Resolves when a chunk is held at a stall in that direction (at once if one already is). */
+  /**
+   * Resolves when a chunk is held at a stall in that direction (at once if one already is);
+   * rejects if the proxy closes first.
+   */
   whenHeld(direction?: Exclude<Direction, "both">): Promise<void>;
-  /** Resolves once `count` connections have been accepted since the start. */
+  /** Resolves once `count` connections have been accepted since the start; rejects on close. */
   whenAccepted(count: number): Promise<void>;
   /**
    * Corrupts what is forwarded next: a number inverts (XOR 0xff) that many next bytes; a function
@@ -90,7 +93,7 @@ class Lane {
   writes = 0;
   held = 0;
   readonly #resumers = new Set<() => void>();
-  readonly #heldWaiters = new Set<() => void>();
+  readonly #heldWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
   resume(): void {
     for (const r of [...this.#resumers]) r();
@@ -98,7 +101,13 @@ class Lane {
 
   whenHeld(): Promise<void> {
     if (this.held > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#heldWaiters.add(resolve));
+    return new Promise((resolve, reject) => this.#heldWaiters.add({ resolve, reject }));
+  }
+
+  /** Rejects everyone waiting in {@linkcode Lane.whenHeld}. */
+  cancel(reason: Error): void {
+    for (const w of this.#heldWaiters) w.reject(reason);
+    this.#heldWaiters.clear();
   }
 
   corrupt(data: Uint8Array): Uint8Array {
@@ -118,7 +127,7 @@ class Lane {
     while (this.stalled) {
       signal.throwIfAborted();
       this.held++;
-      for (const w of [...this.#heldWaiters]) w();
+      for (const w of [...this.#heldWaiters]) w.resolve();
       this.#heldWaiters.clear();
       try {
         await new Promise<void>((resolve, reject) => {
@@ -236,7 +245,9 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
   const lanes = { toTarget: new Lane(), toClient: new Lane() };
   const pairs = new Set<Pair>();
   const handlers = new Set<Promise<void>>();
-  const acceptWaiters = new Set<{ count: number; resolve: () => void }>();
+  const acceptWaiters = new Set<
+    { count: number; resolve: () => void; reject: (e: Error) => void }
+  >();
   let accepted = 0;
   let refusing = false;
   let closing: Promise<void> | undefined;
@@ -330,6 +341,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
       }
     },
     whenHeld(direction) {
+      if (closing) return Promise.reject(new Error("Fault proxy is closed"));
       if (direction === undefined) {
         return Promise.race([lanes.toTarget.whenHeld(), lanes.toClient.whenHeld()]);
       }
@@ -337,7 +349,8 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
     },
     whenAccepted(count) {
       if (accepted >= count) return Promise.resolve();
-      return new Promise((resolve) => acceptWaiters.add({ count, resolve }));
+      if (closing) return Promise.reject(new Error("Fault proxy is closed"));
+      return new Promise((resolve, reject) => acceptWaiters.add({ count, resolve, reject }));
     },
     corruptNext(what, direction) {
       for (const lane of lanesOf(direction)) {
@@ -353,6 +366,11 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
       closing ??= (async () => {
         listener.close();
         await acceptLoop;
+        const reason = new Error("Fault proxy closed before this happened");
+        for (const w of acceptWaiters) w.reject(reason);
+        acceptWaiters.clear();
+        lanes.toTarget.cancel(reason);
+        lanes.toClient.cancel(reason);
         proxy.dropAll();
         while (handlers.size > 0) await Promise.allSettled([...handlers]);
       })();

@@ -212,6 +212,17 @@ Deno.test("close() stops listening and is idempotent", net, async () => {
   );
 });
 
+Deno.test("waiting for connections or held bytes fails when the proxy closes", net, async () => {
+  await using echo = startEchoServer();
+  const proxy = await startFaultProxy({ target: { hostname: "127.0.0.1", port: echo.port } });
+  const accepted = proxy.whenAccepted(1);
+  const held = proxy.whenHeld("toClient");
+  await proxy.close();
+  await assert.rejects(accepted, /closed before this happened/);
+  await assert.rejects(held, /closed before this happened/);
+  await assert.rejects(proxy.whenAccepted(5), /Fault proxy is closed/);
+});
+
 Deno.test("fault proxy rejects invalid settings with RangeError", net, async () => {
   await using echo = startEchoServer();
   await using proxy = await startFaultProxy({ target: { hostname: "127.0.0.1", port: echo.port } });
