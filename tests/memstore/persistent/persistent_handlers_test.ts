@@ -423,3 +423,24 @@ Deno.test("persistent subscriptions work over a loopback TCP port", async () => 
   await client.write("s", -2n);
   assert.deepEqual((await drain(client)).map((p) => appeared(p).event.eventNumber), [0n]);
 });
+
+Deno.test("resolveLinkTos pushes {event: target, link}; acking the link's id frees the slot", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using client = new WireClient(store.connectPipe());
+  await client.write("target", -2n, [{ data: '{"n":0}' }, { data: '{"n":1}' }]);
+  await client.write("s", -2n, [
+    { eventType: "$>", data: "0@target", isJson: false },
+    { eventType: "$>", data: "1@target", isJson: false },
+  ]);
+  await create(client, groupInit("s", "g", { resolveLinkTos: true }));
+  const { id } = await connect(client, "s", "g", 1);
+  const [first] = (await drain(client)).map(appeared);
+  assert.equal(first.event.eventStreamId, "target");
+  assert.equal(text.decode(first.event.data), '{"n":0}');
+  assert.equal(first.link?.eventStreamId, "s");
+  await ack(client, id, "s::g", [first.event.eventId]);
+  assert.deepEqual(await drain(client), [], "the target's id is not the message id");
+  await ack(client, id, "s::g", [first.link!.eventId]);
+  const [second] = (await drain(client)).map(appeared);
+  assert.equal(text.decode(second.event.data), '{"n":1}');
+});
