@@ -326,8 +326,15 @@ scenario(
     const stream = ctx.stream("softmeta");
     await seed(client, stream, 1);
     await client.deleteStream(stream);
-    const { metadata } = await client.getStreamMetadata(stream);
+    const { metadata, isDeleted } = await client.getStreamMetadata(stream);
     assert.equal(metadata.truncateBefore, 9223372036854775807n);
+    assert.equal(isDeleted, false);
+    const hard = ctx.stream("hardmeta");
+    await seed(client, hard, 1);
+    await client.deleteStream(hard, { hardDelete: true });
+    const deleted = await client.getStreamMetadata(hard);
+    assert.equal(deleted.isDeleted, true);
+    assert.deepEqual(deleted.metadata, {});
   },
 );
 
