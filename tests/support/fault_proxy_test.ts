@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { ProtocolError } from "../../lib/errors.ts";
+import { FrameDecoderStream } from "../../lib/wire/frame_decoder_stream.ts";
+import { encodePackage } from "../../lib/wire/package_codec.ts";
 import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
 
 const net: Omit<Deno.TestDefinition, "fn" | "name"> = { permissions: { net: ["127.0.0.1"] } };
@@ -230,3 +233,46 @@ Deno.test("fault proxy rejects invalid settings with RangeError", net, async () 
   assert.throws(() => proxy.setChunking(1.5), RangeError);
   assert.throws(() => proxy.corruptNext(-2), RangeError);
 });
+
+Deno.test(
+  "through the proxy, FrameDecoderStream reassembles 1-byte chunks and reports a corrupted prefix",
+  net,
+  async () => {
+    await using echo = startEchoServer();
+    await using proxy = await startFaultProxy({
+      target: { hostname: "127.0.0.1", port: echo.port },
+    });
+    const heartbeat = {
+      command: 0x01,
+      correlationId: "00112233-4455-6677-8899-aabbccddeeff",
+      payload: new Uint8Array(0),
+    };
+    const frame = encodePackage(heartbeat);
+
+    proxy.setChunking(1, "toClient");
+    {
+      const conn = await connect(proxy);
+      await conn.write(frame);
+      await conn.write(frame);
+      await conn.closeWrite();
+      const packages = await Array.fromAsync(conn.readable.pipeThrough(new FrameDecoderStream()));
+      assert.deepEqual(packages.map((p) => p.correlationId), [
+        heartbeat.correlationId,
+        heartbeat.correlationId,
+      ]);
+      assert.ok(proxy.stats().toClient.writes >= 2 * frame.length);
+    }
+
+    // Inverting the 4-byte prefix 0x00000012 gives 0xffffffed = -19: "frame-too-small".
+    proxy.corruptNext(4, "toClient");
+    {
+      const conn = await connect(proxy);
+      await conn.write(frame);
+      await conn.closeWrite();
+      await assert.rejects(
+        Array.fromAsync(conn.readable.pipeThrough(new FrameDecoderStream())),
+        (e) => e instanceof ProtocolError && e.kind === "frame-too-small",
+      );
+    }
+  },
+);
