@@ -79,7 +79,6 @@ async function main(): Promise<void> {
       : undefined,
     log,
   });
-  log(`memstore listening on ${store.url}${flags.tlsCert ? " (TLS)" : ""}`);
   const { promise, resolve } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {
@@ -87,6 +86,8 @@ async function main(): Promise<void> {
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  // Logged once the signal handlers are in place, so a supervisor may stop us right after it.
+  log(`memstore listening on ${store.url}${flags.tlsCert ? " (TLS)" : ""}`);
   const signal = await promise;
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   log(`${signal} received, stopping`);

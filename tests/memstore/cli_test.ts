@@ -28,3 +28,41 @@ Deno.test("parseFlags rejects unknown flags, bad ports, missing values and half 
   assert.throws(() => parseFlags(["--port"]), /needs a value/);
   assert.throws(() => parseFlags(["--tls-cert", "c.pem"]), /both --tls-cert and --tls-key/);
 });
+
+Deno.test("deno task server listens, logs connections and stops cleanly on SIGTERM", async () => {
+  const cli = new URL("../../lib/memstore/cli.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, "--port", "0"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  let match: RegExpMatchArray | null = null;
+  while (!match) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    output += value;
+    match = output.match(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
+  }
+  assert.ok(match, `no listening line in: ${output}`);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(match[1]) });
+  while (!/Connection #\d+ accepted/.test(output)) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    output += value;
+  }
+  conn.close();
+  child.kill("SIGTERM");
+  while (true) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    output += value;
+  }
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.code, 0);
+  assert.match(output, /SIGTERM received, stopping/);
+  assert.match(output, /stopped/);
+  assert.match(output, /Connection #\d+ accepted/);
+});

@@ -8,6 +8,7 @@ import {
 import { startMemoryStore } from "../../lib/memstore/mod.ts";
 import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import type { Duplex } from "../../lib/wire/duplex.ts";
+import { generateTlsCerts } from "../support/tls_certs.ts";
 import { WireClient } from "./support/wire_client.ts";
 
 async function tcpDuplex(hostname: string, port: number): Promise<Duplex> {
@@ -99,4 +100,24 @@ Deno.test("extensions register handlers for new commands and are disposed when t
   await store.close();
   await store.close();
   assert.equal(disposed, 1);
+});
+
+Deno.test("a store given a certificate and key serves over TLS", async () => {
+  const { caCert, cert, key } = await generateTlsCerts();
+  await using store = await startMemoryStore({ port: 0, tls: { cert, key } });
+  const conn = await Deno.connectTls({
+    hostname: "localhost",
+    port: store.port,
+    caCerts: [caCert],
+  });
+  await using client = new WireClient({
+    readable: conn.readable,
+    writable: conn.writable,
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* closed by the streams */ }
+    },
+  });
+  await writeThenRead(client);
 });
