@@ -1,0 +1,244 @@
+/**
+ * One node of the simulated cluster: a client TCP listener whose sessions run the memstore's
+ * handlers behind the node's role, and an HTTP gossip endpoint. Nodes share storage and users
+ * (see memory_cluster.ts for what that simulates); the cluster decides roles.
+ *
+ * @module
+ */
+
+import type { Clock } from "../../clock.ts";
+import { createPipe, type Duplex } from "../../wire/duplex.ts";
+import type { Authorizer } from "../auth.ts";
+import type { CommandRegistry, StoreServices } from "../command_registry.ts";
+import { listen, type Listener } from "../listener.ts";
+import { type NotHandledMode, Session, type SessionOptions } from "../session.ts";
+import type { MemoryStorage } from "../storage.ts";
+import type { EpochInfo, MemberSnapshot } from "./gossip_document.ts";
+import { type GossipServer, serveGossip } from "./gossip_server.ts";
+import type { LeaderEndpoints, NodeRole } from "./leader_policy.ts";
+import { roleAwareRegistry } from "./role_registry.ts";
+
+/** A node of a running {@linkcode MemoryCluster}, as tests see it. */
+export interface MemoryClusterNode {
+  /** Position in `cluster.nodes`. */
+  readonly index: number;
+  /** The node's instance id (a GUID string, as in gossip). */
+  readonly instanceId: string;
+  /** The loopback interface it listens on. */
+  readonly hostname: string;
+  /** Its client TCP (or TLS) port. */
+  readonly tcpPort: number;
+  /** Its HTTP gossip port. */
+  readonly httpPort: number;
+  /** Whether the TCP port speaks TLS. */
+  readonly secure: boolean;
+  /** `tcp://host:port`, or `tls://host:port` with TLS. */
+  readonly url: string;
+  /** The gossip seed of this node: `http://host:port` (or `https://`). */
+  readonly gossipSeed: string;
+  /** `<gossipSeed>/gossip?format=json`. */
+  readonly gossipUrl: string;
+  /** Its role; for a dead node, the last role it had (as gossip reports it). */
+  readonly state: NodeRole;
+  /** False once killed. */
+  readonly isAlive: boolean;
+  /** Open client connections. */
+  readonly connectionCount: number;
+  /** Serves one new connection over an in-memory pipe and returns the client's end. */
+  connectPipe(): Duplex;
+  /** Answers every request with NotHandled(reason) while set; null restores normal service. */
+  setNotHandled(reason: NotHandledMode): void;
+  /** Closes every client connection of this node (it keeps running). */
+  dropConnections(): void;
+}
+
+/** What a node needs from its cluster. */
+export interface ClusterNodeContext {
+  /** Shared log and index. */
+  readonly storage: MemoryStorage;
+  /** Shared users. */
+  readonly auth: Authorizer;
+  /** Timers. */
+  readonly clock: Clock;
+  /** Log sink. */
+  readonly log: (line: string) => void;
+  /** The handlers every node runs (wrapped per node). */
+  readonly registry: CommandRegistry;
+  /** Session settings except the NotHandled mode. */
+  readonly session: Omit<SessionOptions, "notHandled">;
+  /** Loopback interface. */
+  readonly hostname: string;
+  /** TLS material for the TCP listener (and HTTPS gossip when `httpsGossip`). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Serve gossip over HTTPS. */
+  readonly httpsGossip: boolean;
+  /** The current leader's endpoints, or null. */
+  leader(): LeaderEndpoints | null;
+  /** The gossip document this node serves now. */
+  gossip(node: ClusterNode): unknown;
+}
+
+/** A cluster node (internal: tests get it as {@linkcode MemoryClusterNode}). */
+export class ClusterNode implements MemoryClusterNode {
+  readonly index: number;
+  readonly instanceId: string = crypto.randomUUID();
+  readonly hostname: string;
+  readonly tcpPort: number;
+  readonly httpPort: number;
+  readonly secure: boolean;
+  readonly #context: ClusterNodeContext;
+  readonly #services: StoreServices;
+  readonly #sessionOptions: SessionOptions;
+  readonly #sessions = new Set<Session>();
+  readonly #registry: CommandRegistry;
+  readonly #listener: Listener;
+  readonly #gossip: GossipServer;
+  readonly #httpScheme: string;
+  #role: NodeRole = "Unknown";
+  #notHandled: NotHandledMode = null;
+  #killing: Promise<void> | null = null;
+  /** What gossip reports about this node once it is dead. */
+  #lastKnown: MemberSnapshot | null = null;
+
+  /** Starts the node's listeners (role Unknown until the cluster elects). */
+  constructor(index: number, context: ClusterNodeContext) {
+    this.index = index;
+    this.#context = context;
+    this.#services = {
+      storage: context.storage,
+      auth: context.auth,
+      clock: context.clock,
+      log: (line) => context.log(`[node ${index}] ${line}`),
+    };
+    this.#sessionOptions = { ...context.session, notHandled: () => this.#notHandled };
+    const registry = roleAwareRegistry(context.registry, {
+      role: () => this.#role,
+      leader: () => context.leader(),
+    });
+    this.#listener = listen(
+      { hostname: context.hostname, port: 0, tls: context.tls },
+      (duplex, remote) => this.#serve(duplex, remote, registry),
+    );
+    try {
+      this.#gossip = serveGossip(
+        { hostname: context.hostname, port: 0, tls: context.httpsGossip ? context.tls : undefined },
+        () => context.gossip(this),
+      );
+    } catch (error) {
+      void this.#listener.close();
+      throw error;
+    }
+    this.hostname = this.#listener.hostname;
+    this.tcpPort = this.#listener.port;
+    this.httpPort = this.#gossip.port;
+    this.secure = context.tls !== undefined;
+    this.#httpScheme = this.#gossip.secure ? "https" : "http";
+    this.#registry = registry;
+  }
+
+  get url(): string {
+    return `${this.secure ? "tls" : "tcp"}://${this.hostname}:${this.tcpPort}`;
+  }
+
+  get gossipSeed(): string {
+    return `${this.#httpScheme}://${this.hostname}:${this.httpPort}`;
+  }
+
+  get gossipUrl(): string {
+    return `${this.gossipSeed}/gossip?format=json`;
+  }
+
+  get state(): NodeRole {
+    return this.#lastKnown?.state ?? this.#role;
+  }
+
+  get isAlive(): boolean {
+    return this.#killing === null;
+  }
+
+  get connectionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** The node's client endpoints, as a follower names them in NotHandled NotLeader. */
+  get endpoints(): LeaderEndpoints {
+    return {
+      tcpHost: this.hostname,
+      tcpPort: this.tcpPort,
+      secure: this.secure,
+      httpHost: this.hostname,
+      httpPort: this.httpPort,
+    };
+  }
+
+  /** Sets the role (the cluster's elections). */
+  setRole(role: NodeRole): void {
+    if (this.#role !== role) this.#services.log(`is now ${role}`);
+    this.#role = role;
+  }
+
+  /** What gossip says about this node: live values, or the last ones seen before it died. */
+  snapshot(epoch: EpochInfo, nodePriority: number): MemberSnapshot {
+    if (this.#lastKnown !== null) return this.#lastKnown;
+    const storage = this.#context.storage;
+    return {
+      instanceId: this.instanceId,
+      state: this.#role,
+      isAlive: true,
+      timeStamp: new Date(),
+      host: this.hostname,
+      tcpPort: this.tcpPort,
+      secure: this.secure,
+      httpPort: this.httpPort,
+      lastCommitPosition: storage.lastCommitPosition,
+      writerCheckpoint: storage.writerCheckpoint,
+      chaserCheckpoint: storage.writerCheckpoint,
+      epoch,
+      nodePriority,
+    };
+  }
+
+  connectPipe(): Duplex {
+    if (!this.isAlive) throw new TypeError(`Cluster node ${this.index} is dead`);
+    const [client, server] = createPipe();
+    this.#serve(server, "pipe", this.#registry);
+    return client;
+  }
+
+  setNotHandled(reason: NotHandledMode): void {
+    this.#notHandled = reason;
+  }
+
+  dropConnections(): void {
+    for (const session of this.#sessions) session.close("connections dropped by the test");
+  }
+
+  #serve(duplex: Duplex, remote: string, registry: CommandRegistry): void {
+    if (!this.isAlive) {
+      duplex.close();
+      return;
+    }
+    const session = new Session(duplex, this.#services, registry, this.#sessionOptions);
+    this.#sessions.add(session);
+    this.#services.log(`Connection #${session.id} accepted from ${remote}`);
+    session.run().catch((error) => this.#services.log(`Connection #${session.id}: ${error}`))
+      .finally(() => this.#sessions.delete(session));
+  }
+
+  /**
+   * Kills the node as a crash would: gossip afterwards reports `snapshot` (taken by the caller
+   * just before) with `isAlive: false`; the listeners stop and every connection is cut. Killing
+   * twice is a no-op.
+   */
+  kill(lastKnown: MemberSnapshot): Promise<void> {
+    this.#killing ??= (async () => {
+      this.#lastKnown = { ...lastKnown, isAlive: false };
+      this.#services.log("killed");
+      await Promise.all([this.#listener.close(), this.#gossip.close()]);
+      const sessions = [...this.#sessions];
+      for (const session of sessions) session.close("the node was killed");
+      await Promise.all(sessions.map((s) => s.done));
+    })();
+    return this.#killing;
+  }
+}
