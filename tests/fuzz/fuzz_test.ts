@@ -3,8 +3,14 @@ import { ProtocolError } from "../../lib/errors.ts";
 import { hex } from "../support/hex.ts";
 import { Prng, randomSeed } from "./prng.ts";
 import { caseSeed, runFuzz } from "./run.ts";
-import { mutate, splitChunks } from "./generators.ts";
-import { expectProtocolError, FuzzFailure, referenceDecode } from "./targets.ts";
+import { MESSAGE_SCHEMAS, mutate, splitChunks, validMessage } from "./generators.ts";
+import {
+  checkDecodeMessage,
+  expectProtocolError,
+  FuzzFailure,
+  referenceDecode,
+} from "./targets.ts";
+import { decodeMessage } from "../../lib/wire/proto_codec.ts";
 
 const unit = { permissions: "none" } as const;
 
@@ -21,6 +27,20 @@ Deno.test(`wire decoders fail only with ProtocolError over ${CASES} fuzz cases`,
   assert.equal(report.cases, CASES);
   for (const [kind, count] of Object.entries(report.counts)) {
     assert.ok(count > 0, `no "${kind}" case ran`);
+  }
+});
+
+Deno.test("every message schema decodes its valid encodings and survives mutations", unit, () => {
+  const prng = new Prng(2024);
+  assert.ok(MESSAGE_SCHEMAS.length >= 40, `only ${MESSAGE_SCHEMAS.length} schemas found`);
+  for (const schema of MESSAGE_SCHEMAS) {
+    for (let i = 0; i < 100; i++) {
+      const { bytes } = validMessage(prng, schema);
+      const decoded = decodeMessage(schema, bytes);
+      assert.equal(decoded.$typeName, schema.typeName);
+      checkDecodeMessage(schema, mutate(prng, bytes));
+      checkDecodeMessage(schema, prng.bytes(prng.int(0, 40)));
+    }
   }
 });
 
