@@ -41,6 +41,7 @@ export {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from "./lib/errors.ts";
+export { SubscriptionDroppedError } from "./lib/client/subscriptions/drop.ts";
 
 export type {
   Client,
@@ -69,6 +70,13 @@ export type {
 } from "./lib/client/stream_metadata.ts";
 export type { Dialer, DialOptions, Endpoint, TlsOptions } from "./lib/client/transport.ts";
 export type { DeleteResult, WriteResult } from "./lib/client/write_operations.ts";
+export type { DropReason, SubscriptionDrop } from "./lib/client/subscriptions/drop.ts";
+export type { Subscription } from "./lib/client/subscriptions/subscription.ts";
+export type {
+  SubscribeToAllOptions,
+  SubscribeToOptions,
+  SubscriptionOptions,
+} from "./lib/client/subscriptions/subscription_api.ts";
 export type { Credentials } from "./lib/wire/package_codec.ts";
 export type { Duplex } from "./lib/wire/duplex.ts";
 export type { Clock, TimerHandle } from "./lib/clock.ts";

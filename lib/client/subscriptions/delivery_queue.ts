@@ -1,0 +1,210 @@
+/**
+ * The bounded queue between a subscription's producer (the read loop, history reads) and its
+ * consumer (a `ReadableStream` with no queue of its own). Producers never block: `push` answers
+ * false when the queue is full and the producer decides (drop, or fall back to reading). The
+ * consumer's pulls drain it; checkpoint markers ride in it so a checkpoint is reported only
+ * once the events before it have been handed over.
+ *
+ * @module
+ */
+
+import type { Position } from "../position.ts";
+import type { ResolvedEvent } from "../resolved_event.ts";
+import { type SubscriptionDrop, SubscriptionDroppedError } from "./drop.ts";
+
+/** What the queue tells the driver that feeds it. */
+export interface DeliveryHooks {
+  /** The consumer asks for the next event (so it is done with the previous one). */
+  onPull?(): void;
+  /** An event was handed to the consumer. */
+  onDeliver?(event: ResolvedEvent): void;
+  /** The consumer passed a checkpoint marker. */
+  onCheckpoint?(position: Position): void;
+  /** The consumer cancelled the stream; resolves once the subscription has ended. */
+  onCancel(reason: unknown): Promise<void>;
+}
+
+type Item = { readonly event: ResolvedEvent } | { readonly checkpoint: Position };
+interface RoomWaiter {
+  readonly need: number;
+  readonly resolve: (open: boolean) => void;
+}
+
+/**
+ * A bounded FIFO of events feeding a pull-based stream.
+ *
+ * @example
+ * ```ts
+ * import { DeliveryQueue } from "./delivery_queue.ts";
+ * const queue = new DeliveryQueue("orders", 2);
+ * queue.bind({ onCancel: () => Promise.resolve() });
+ * console.log(queue.room); // 2
+ * ```
+ */
+export class DeliveryQueue {
+  /** The most events the queue holds. */
+  readonly capacity: number;
+  /** Settles with the drop once the subscription has ended. */
+  readonly dropped: Promise<SubscriptionDrop>;
+  readonly #name: string;
+  #hooks: DeliveryHooks | undefined;
+  #items: Item[] = [];
+  #head = 0;
+  #events = 0;
+  #end: SubscriptionDrop | undefined;
+  #cancelled = false;
+  #wake: (() => void) | undefined;
+  #roomWaiters: RoomWaiter[] = [];
+  #resolveDropped!: (drop: SubscriptionDrop) => void;
+  #lastDelivered: ResolvedEvent | undefined;
+
+  /** Creates an empty queue; `name` is the stream named in drop errors. */
+  constructor(name: string, capacity: number) {
+    this.#name = name;
+    this.capacity = capacity;
+    this.dropped = new Promise((resolve) => this.#resolveDropped = resolve);
+  }
+
+  /** Connects the driver; must be called before the stream is read. */
+  bind(hooks: DeliveryHooks): void {
+    this.#hooks = hooks;
+  }
+
+  /** Events waiting for the consumer. */
+  get size(): number {
+    return this.#events;
+  }
+
+  /** Free places. */
+  get room(): number {
+    return this.capacity - this.#events;
+  }
+
+  /** True once the subscription has ended (dropped or cancelled). */
+  get ended(): boolean {
+    return this.#end !== undefined || this.#cancelled;
+  }
+
+  /** The last event handed to the consumer. */
+  get lastDelivered(): ResolvedEvent | undefined {
+    return this.#lastDelivered;
+  }
+
+  /** Appends an event; false (and nothing appended) when the queue is full or ended. */
+  push(event: ResolvedEvent): boolean {
+    if (this.ended || this.#events >= this.capacity) return false;
+    this.#items.push({ event });
+    this.#events++;
+    this.#wake?.();
+    return true;
+  }
+
+  /** Appends a checkpoint marker (replacing a marker that has no event after it). */
+  pushCheckpoint(position: Position): void {
+    if (this.ended) return;
+    const last = this.#items.length - 1;
+    if (last >= this.#head && "checkpoint" in this.#items[last]) {
+      this.#items[last] = { checkpoint: position };
+    } else {
+      this.#items.push({ checkpoint: position });
+    }
+    this.#wake?.();
+  }
+
+  /**
+   * Resolves true once at least `need` places are free (capped at the capacity), false if the
+   * subscription ends first.
+   */
+  waitForRoom(need: number): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    const wanted = Math.min(need, this.capacity);
+    if (this.room >= wanted) return Promise.resolve(true);
+    return new Promise((resolve) => this.#roomWaiters.push({ need: wanted, resolve }));
+  }
+
+  /**
+   * Ends the subscription: the consumer gets the queued events, then the end (`discard` drops
+   * them). A drop with an error errors the stream with a {@linkcode SubscriptionDroppedError}.
+   * The first call wins.
+   */
+  finish(drop: SubscriptionDrop, discard = false): void {
+    if (this.#end) return;
+    this.#end = drop;
+    if (discard) this.#clear();
+    this.#resolveDropped(drop);
+    this.#wake?.();
+    this.#releaseWaiters(false);
+  }
+
+  /** The underlying source of the consumer's stream. */
+  source(): UnderlyingDefaultSource<ResolvedEvent> {
+    return {
+      pull: (controller) => this.#pull(controller),
+      cancel: async (reason) => {
+        this.#cancelled = true;
+        this.#clear();
+        this.#wake?.();
+        this.#releaseWaiters(false);
+        await this.#hooks?.onCancel(reason);
+      },
+    };
+  }
+
+  async #pull(controller: ReadableStreamDefaultController<ResolvedEvent>): Promise<void> {
+    this.#hooks?.onPull?.();
+    for (;;) {
+      if (this.#cancelled) return;
+      const item = this.#shift();
+      if (item) {
+        if ("checkpoint" in item) {
+          this.#hooks?.onCheckpoint?.(item.checkpoint);
+          continue;
+        }
+        this.#events--;
+        this.#lastDelivered = item.event;
+        this.#releaseWaiters(true);
+        controller.enqueue(item.event);
+        this.#hooks?.onDeliver?.(item.event);
+        return;
+      }
+      const end = this.#end;
+      if (end) {
+        if (end.reason === "unsubscribed") controller.close();
+        else {controller.error(
+            new SubscriptionDroppedError(end.reason, this.#name, { cause: end.error }),
+          );}
+        return;
+      }
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
+  }
+
+  #shift(): Item | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head++];
+    // Compact now and then so the array does not grow with the number of events ever queued.
+    if (this.#head >= 64 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  #clear(): void {
+    this.#items = [];
+    this.#head = 0;
+    this.#events = 0;
+  }
+
+  #releaseWaiters(onlyReady: boolean): void {
+    if (this.#roomWaiters.length === 0) return;
+    const waiting: RoomWaiter[] = [];
+    for (const waiter of this.#roomWaiters) {
+      if (!onlyReady) waiter.resolve(false);
+      else if (this.room >= waiter.need) waiter.resolve(true);
+      else waiting.push(waiter);
+    }
+    this.#roomWaiters = onlyReady ? waiting : [];
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The volatile subscription operation (PROTOCOL.md §4.13): SubscribeToStream, or
+ * FilteredSubscribeToStream for a filtered `$all` subscription. It stays registered under its
+ * correlation id after the confirmation and hands every pushed event, checkpoint and the final
+ * drop to a {@linkcode LiveSink}. Nothing here blocks the read loop.
+ *
+ * @module
+ */
+
+import {
+  CheckpointReachedSchema,
+  Filter_FilterContext,
+  Filter_FilterType,
+  FilteredSubscribeToStreamSchema,
+  StreamEventAppearedSchema,
+  SubscribeToStreamSchema,
+  SubscriptionConfirmationSchema,
+  SubscriptionDroppedSchema,
+} from "../../../gen/client_messages_pb.ts";
+import { ProtocolError } from "../../errors.ts";
+import type { Credentials, Package } from "../../wire/package_codec.ts";
+import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
+import { commandName, TcpCommand } from "../../wire/tcp_command.ts";
+import {
+  commonReply,
+  COMPLETE,
+  CONTINUE,
+  type Disposition,
+  type Operation,
+  type OutgoingRequest,
+  withOrigin,
+} from "../operation.ts";
+import { Position } from "../position.ts";
+import type { AllFilter } from "../read_operations.ts";
+import { fromResolvedEventMessage, type ResolvedEvent } from "../resolved_event.ts";
+import {
+  fromWireReason,
+  reasonOf,
+  type SubscriptionDrop,
+  SubscriptionDroppedError,
+} from "./drop.ts";
+
+/** Where a subscription operation sends what the server pushes. */
+export interface LiveSink {
+  /** An event appeared. */
+  event(event: ResolvedEvent): void;
+  /** A filtered subscription passed a checkpoint. */
+  checkpoint(position: Position): void;
+  /** The subscription ended; called once. */
+  dropped(drop: SubscriptionDrop): void;
+}
+
+/** What to subscribe to. */
+export interface SubscribeRequest {
+  /** The stream, or `""` for `$all`. */
+  readonly stream: string;
+  /** Resolve `$>` links. */
+  readonly resolveLinks: boolean;
+  /** Server-side filter (`$all` only; sends FilteredSubscribeToStream). */
+  readonly filter?: AllFilter;
+  /** Events between CheckpointReached packages of a filtered subscription. */
+  readonly checkpointInterval?: number;
+  /** Credentials for the auth block. */
+  readonly credentials?: Credentials;
+}
+
+/** The server's SubscriptionConfirmation. */
+export interface SubscriptionConfirmation {
+  /** The last commit position when the subscription started. */
+  readonly lastCommitPosition: bigint;
+  /** The stream's last event number then (absent for `$all`). */
+  readonly lastEventNumber: bigint | undefined;
+}
+
+/** The filter message of a FilteredSubscribeToStream or filtered read. */
+export function filterMessage(filter: AllFilter): {
+  context: Filter_FilterContext;
+  type: Filter_FilterType;
+  data: string[];
+} {
+  return {
+    context: filter.on === "eventType"
+      ? Filter_FilterContext.EventType
+      : Filter_FilterContext.StreamId,
+    type: "regex" in filter ? Filter_FilterType.Regex : Filter_FilterType.Prefix,
+    data: "regex" in filter ? [filter.regex] : [...filter.prefixes],
+  };
+}
+
+/**
+ * A volatile subscription on the wire: resolves `result` with the confirmation, then feeds
+ * `sink` until the drop.
+ *
+ * @example
+ * ```ts
+ * import { SubscribeOperation } from "./subscribe_operation.ts";
+ * const operation = new SubscribeOperation({ stream: "orders", resolveLinks: true }, {
+ *   event: (e) => console.log(e.type),
+ *   checkpoint: () => {},
+ *   dropped: (drop) => console.log(drop.reason),
+ * });
+ * operation.result.catch(() => {});
+ * ```
+ */
+export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
+  /** The operation's name. */
+  readonly name: string;
+  /** The credentials sent with it. */
+  readonly credentials: Credentials | undefined;
+  /** Settles with the confirmation, or rejects if the subscription ends before it. */
+  readonly result: Promise<SubscriptionConfirmation>;
+  readonly #request: SubscribeRequest;
+  readonly #sink: LiveSink;
+  readonly #origin = new Error();
+  #resolve!: (confirmation: SubscriptionConfirmation) => void;
+  #reject!: (error: Error) => void;
+  #confirmed = false;
+  #ended = false;
+
+  /** Creates the operation. */
+  constructor(request: SubscribeRequest, sink: LiveSink) {
+    this.#request = request;
+    this.#sink = sink;
+    this.credentials = request.credentials;
+    this.name = request.filter ? "FilteredSubscribeToStream" : "SubscribeToStream";
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** True once the subscription has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The subscribe request. */
+  createRequest(): OutgoingRequest {
+    const { stream, resolveLinks, filter } = this.#request;
+    if (filter) {
+      return {
+        command: TcpCommand.FilteredSubscribeToStream,
+        payload: encodeMessage(FilteredSubscribeToStreamSchema, {
+          eventStreamId: stream,
+          resolveLinkTos: resolveLinks,
+          filter: filterMessage(filter),
+          checkpointInterval: this.#request.checkpointInterval ?? 1,
+        }),
+      };
+    }
+    return {
+      command: TcpCommand.SubscribeToStream,
+      payload: encodeMessage(SubscribeToStreamSchema, {
+        eventStreamId: stream,
+        resolveLinkTos: resolveLinks,
+      }),
+    };
+  }
+
+  /** Handles the confirmation, pushed events, checkpoints and the drop. */
+  handle(pkg: Package): Disposition {
+    if (this.#ended) return COMPLETE;
+    switch (pkg.command) {
+      case TcpCommand.SubscriptionConfirmation: {
+        const message = decodeMessage(SubscriptionConfirmationSchema, pkg.payload, pkg.command);
+        this.#confirmed = true;
+        this.#resolve({
+          lastCommitPosition: message.lastCommitPosition,
+          lastEventNumber: this.#request.stream === "" ? undefined : message.lastEventNumber,
+        });
+        return CONTINUE;
+      }
+      case TcpCommand.StreamEventAppeared: {
+        const message = decodeMessage(StreamEventAppearedSchema, pkg.payload, pkg.command);
+        this.#sink.event(fromResolvedEventMessage(message.event, "StreamEventAppeared"));
+        return CONTINUE;
+      }
+      case TcpCommand.CheckpointReached: {
+        const message = decodeMessage(CheckpointReachedSchema, pkg.payload, pkg.command);
+        this.#sink.checkpoint(new Position(message.commitPosition, message.preparePosition));
+        return CONTINUE;
+      }
+      case TcpCommand.SubscriptionDropped: {
+        const message = decodeMessage(SubscriptionDroppedSchema, pkg.payload, pkg.command);
+        const reason = fromWireReason(message.reason);
+        this.#end(
+          reason === "unsubscribed" ? { reason } : {
+            reason,
+            error: new SubscriptionDroppedError(reason, this.#streamName),
+          },
+        );
+        return COMPLETE;
+      }
+    }
+    const common = commonReply(pkg);
+    if (common === undefined) {
+      throw new ProtocolError(
+        "unexpected-command",
+        `${this.name} got an unexpected ${commandName(pkg.command)} package`,
+        { command: pkg.command },
+      );
+    }
+    if (common instanceof Error) {
+      this.fail(common);
+      return COMPLETE;
+    }
+    // NotHandled before the confirmation is retriable like any request; afterwards it ends it.
+    if (!this.#confirmed || common.kind !== "retry") return common;
+    this.fail(common.error);
+    return COMPLETE;
+  }
+
+  /** Ends the subscription with `error` (connection closed, timeout, malformed package). */
+  fail(error: Error): void {
+    this.#end({ reason: reasonOf(error), error });
+  }
+
+  get #streamName(): string {
+    return this.#request.stream === "" ? "$all" : this.#request.stream;
+  }
+
+  #end(drop: SubscriptionDrop): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (!this.#confirmed) {
+      this.#reject(
+        withOrigin(
+          drop.error ?? new SubscriptionDroppedError(drop.reason, this.#streamName),
+          this.#origin,
+        ),
+      );
+    }
+    this.#sink.dropped(drop);
+  }
+}

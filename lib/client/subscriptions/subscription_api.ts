@@ -1,0 +1,194 @@
+/**
+ * The client's subscription methods, checked and assembled here so the client only delegates:
+ * `subscribeTo` (volatile, or catch-up with `startFrom`) and `subscribeToAll`.
+ *
+ * @module
+ */
+
+import type { Credentials } from "../../wire/package_codec.ts";
+import { type CallOptions, checkBatch, checkOptions, checkStream } from "../call_options.ts";
+import type { OperationExecutor } from "../connection.ts";
+import { Position } from "../position.ts";
+import type { AllFilter } from "../read_operations.ts";
+import type { Subscription } from "./subscription.ts";
+import { subscriptionExecutor } from "./subscription_executor.ts";
+import { startVolatileSubscription } from "./volatile_subscription.ts";
+
+/** What the subscription methods need from the client. */
+export interface SubscriptionHost {
+  /** Runs the operations. */
+  readonly executor: OperationExecutor;
+  /** The connection's default credentials. */
+  readonly credentials: Credentials | undefined;
+  /** The connection's default for `requireLeader`. */
+  readonly requireLeader: boolean;
+}
+
+/** Options shared by {@linkcode subscribeTo} and {@linkcode subscribeToAll}. */
+export interface SubscriptionOptions extends CallOptions {
+  /** Resolve `$>` links (default true). */
+  readonly resolveLinks?: boolean;
+  /** The most events buffered for the consumer (default 1000). */
+  readonly bufferSize?: number;
+}
+
+/** Options of `Client.subscribeTo`. */
+export interface SubscribeToOptions extends SubscriptionOptions {
+  /**
+   * Without it the subscription is volatile (live events only). With it, a catch-up
+   * subscription: events from this number on, then live ones.
+   */
+  readonly startFrom?: bigint | number;
+  /** Events per history read of a catch-up subscription, 1 to 4096 (default 100). */
+  readonly batchSize?: number;
+}
+
+/** Options of `Client.subscribeToAll`. */
+export interface SubscribeToAllOptions extends SubscriptionOptions {
+  /** Without it a volatile subscription; with it, catch-up from this position. */
+  readonly startFrom?: Position;
+  /** Events per history read of a catch-up subscription, 1 to 4096 (default 100). */
+  readonly batchSize?: number;
+  /** Server-side filter on stream name or event type (20.6+ servers). */
+  readonly filter?: AllFilter;
+  /** Events the server considers between two checkpoints of a filtered subscription (default 32). */
+  readonly checkpointInterval?: number;
+  /** Called with each checkpoint of a filtered subscription, once the events before it were delivered. */
+  readonly onCheckpoint?: (position: Position) => void;
+}
+
+/** Default `bufferSize`. */
+export const DEFAULT_BUFFER_SIZE = 1000;
+/** Default `batchSize` of catch-up history reads (photon-pump's). */
+export const DEFAULT_BATCH_SIZE = 100;
+/** Default `checkpointInterval` of filtered subscriptions. */
+export const DEFAULT_CHECKPOINT_INTERVAL = 32;
+
+const COMMON_KEYS = ["resolveLinks", "bufferSize", "startFrom", "batchSize"];
+
+function checkBoolean(value: unknown, key: string, method: string): boolean | undefined {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a boolean`);
+  }
+  return value;
+}
+
+function checkCount(value: unknown, key: string, method: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Invalid option "${key}" ${String(value)} for ${method}(): expected an integer >= 1`,
+    );
+  }
+  return value;
+}
+
+/** Checks a filter option. */
+export function checkFilter(value: unknown, method: string): AllFilter | undefined {
+  if (value === undefined) return undefined;
+  const filter = value as Record<string, unknown>;
+  const valid = typeof filter === "object" && filter !== null &&
+    (filter.on === "streamId" || filter.on === "eventType") &&
+    ((Array.isArray(filter.prefixes) && filter.prefixes.length > 0 &&
+      filter.prefixes.every((p) => typeof p === "string") && filter.regex === undefined) ||
+      (typeof filter.regex === "string" && filter.prefixes === undefined));
+  if (!valid) {
+    throw new TypeError(
+      `Invalid option "filter" for ${method}(): expected { on: "streamId" | "eventType", prefixes: string[] } or { on, regex: string }`,
+    );
+  }
+  return value as AllFilter;
+}
+
+/**
+ * Subscribes to a stream: volatile without `startFrom`.
+ *
+ * @throws {TypeError} / {RangeError} for bad arguments
+ * @throws {SubscriptionDroppedError} if a volatile subscription is refused
+ *
+ * @example
+ * ```ts ignore
+ * const subscription = await subscribeTo(host, "orders");
+ * ```
+ */
+export async function subscribeTo(
+  host: SubscriptionHost,
+  stream: string,
+  options?: SubscribeToOptions,
+): Promise<Subscription> {
+  const call = checkOptions("subscribeTo", options, COMMON_KEYS);
+  checkStream(stream, "subscribeTo");
+  const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "subscribeTo") ?? true;
+  const bufferSize = checkCount(call.bufferSize, "bufferSize", "subscribeTo", DEFAULT_BUFFER_SIZE);
+  const batchSize = checkBatch(call.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize");
+  const executor = subscriptionExecutor(host.executor);
+  const credentials = call.credentials ?? host.credentials;
+  if (call.startFrom === undefined) {
+    return await startVolatileSubscription(
+      executor,
+      { stream, resolveLinks, bufferSize, credentials },
+      { signal: call.signal, timeout: call.timeout },
+    );
+  }
+  void batchSize;
+  throw new TypeError("Catch-up subscriptions are not available yet");
+}
+
+/**
+ * Subscribes to `$all`: volatile without `startFrom`; filtered with `filter`.
+ *
+ * @throws {TypeError} / {RangeError} for bad arguments
+ * @throws {SubscriptionDroppedError} if a volatile subscription is refused
+ *
+ * @example
+ * ```ts ignore
+ * const subscription = await subscribeToAll(host, { filter: { on: "eventType", prefixes: ["order-"] } });
+ * ```
+ */
+export async function subscribeToAll(
+  host: SubscriptionHost,
+  options?: SubscribeToAllOptions,
+): Promise<Subscription> {
+  const method = "subscribeToAll";
+  const call = checkOptions(method, options, [
+    ...COMMON_KEYS,
+    "filter",
+    "checkpointInterval",
+    "onCheckpoint",
+  ]);
+  const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", method) ?? true;
+  const bufferSize = checkCount(call.bufferSize, "bufferSize", method, DEFAULT_BUFFER_SIZE);
+  const batchSize = checkBatch(call.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize");
+  const filter = checkFilter(call.filter, method);
+  const checkpointInterval = checkCount(
+    call.checkpointInterval,
+    "checkpointInterval",
+    method,
+    DEFAULT_CHECKPOINT_INTERVAL,
+  );
+  if (call.onCheckpoint !== undefined && typeof call.onCheckpoint !== "function") {
+    throw new TypeError(`Invalid option "onCheckpoint" for ${method}(): expected a function`);
+  }
+  if (call.startFrom !== undefined && !(call.startFrom instanceof Position)) {
+    throw new TypeError(`Invalid option "startFrom" for ${method}(): expected a Position`);
+  }
+  const executor = subscriptionExecutor(host.executor);
+  const credentials = call.credentials ?? host.credentials;
+  if (call.startFrom === undefined) {
+    return await startVolatileSubscription(
+      executor,
+      {
+        stream: "",
+        resolveLinks,
+        bufferSize,
+        credentials,
+        filter,
+        checkpointInterval,
+        onCheckpoint: call.onCheckpoint,
+      },
+      { signal: call.signal, timeout: call.timeout },
+    );
+  }
+  void batchSize;
+  throw new TypeError("Catch-up subscriptions are not available yet");
+}
