@@ -51,14 +51,6 @@ import {
 } from "./write_operations.ts";
 import { EventNotFoundError, StreamDeletedError } from "../errors.ts";
 import { discoverNode } from "./discovery/discover_node.ts";
-import {
-  type SubscribeToAllOptions,
-  subscribeTo,
-  type SubscribeToOptions,
-  subscribeToAll,
-  type SubscriptionHost,
-} from "./subscriptions/subscription_api.ts";
-import type { Subscription } from "./subscriptions/subscription.ts";
 
 /** Options of {@linkcode Client.publishEvent}. */
 export interface PublishEventOptions extends CallOptions {
@@ -694,49 +686,6 @@ export class Client {
     const base = { stream, expectedVersion: toExpectedVersion(call.expectedVersion ?? -2n) };
     const id = await this.execute(transactionStartOperation(this.writeContext(base, call)), call);
     return new Transaction(this, this.writeContext(base, call), id);
-  }
-
-  #subscriptionHost(): SubscriptionHost {
-    return {
-      executor: this.#executor,
-      credentials: this.#settings.credentials,
-      requireLeader: this.#settings.requireLeader,
-    };
-  }
-
-  /**
-   * Subscribes to a stream. Without `startFrom`: a volatile subscription (live events only),
-   * resolved once the server confirmed it. With `startFrom`: a catch-up subscription that reads
-   * the stream from that event number, then delivers live events, without gaps or duplicates.
-   *
-   * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
-   *
-   * @example
-   * ```ts ignore
-   * await using subscription = await conn.subscribeTo("orders", { startFrom: 0 });
-   * for await (const event of subscription) console.log(event.eventNumber, event.type);
-   * ```
-   */
-  subscribeTo(stream: string, options?: SubscribeToOptions): Promise<Subscription> {
-    return subscribeTo(this.#subscriptionHost(), stream, options);
-  }
-
-  /**
-   * Subscribes to `$all` (admins only by default): volatile without `startFrom`, catch-up from
-   * a position with it; `filter` selects events by stream name or event type on the server.
-   *
-   * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
-   *
-   * @example
-   * ```ts ignore
-   * await using subscription = await conn.subscribeToAll({
-   *   filter: { on: "eventType", prefixes: ["order-"] },
-   *   onCheckpoint: (position) => console.log("checkpoint", position.toString()),
-   * });
-   * ```
-   */
-  subscribeToAll(options?: SubscribeToAllOptions): Promise<Subscription> {
-    return subscribeToAll(this.#subscriptionHost(), options);
   }
 
   /** Closes the connection; pending operations fail with `ConnectionClosedError`. */
