@@ -7,7 +7,7 @@
  * @module
  */
 
-import { startMemoryStore } from "../../lib/memstore/mod.ts";
+import { type MemoryStore, startMemoryStore } from "../../lib/memstore/mod.ts";
 
 const interopDir = new URL("./", import.meta.url);
 
@@ -74,55 +74,92 @@ async function checkModulesInstalled(): Promise<void> {
   }
 }
 
+/** Server-side actions a scenario may ask for by name (`signal(name)` in `scenarios/lib.mjs`). */
+export type SignalHandlers = Readonly<Record<string, () => void | Promise<void>>>;
+
+const SIGNAL_PREFIX = "@@signal ";
+
+/** Splits a byte stream into text lines. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+  if (buffered !== "") yield buffered;
+}
+
 /**
  * Runs `node scenarios/<file> <scenario> --host … --port …` and returns the scenario's result.
- * Throws with the scenario's stderr (its failing step and the client's log) when it fails.
+ * Lines `@@signal <name>` from the scenario run `signals[name]` and are answered `ok` on its
+ * stdin. Throws with the scenario's stderr (its failing step and the client's log) when it fails.
  */
 export async function runScenario(
   file: string,
   scenario: string,
   target: ScenarioTarget,
+  signals: SignalHandlers = {},
 ): Promise<ScenarioResult> {
   const node = await findNode();
   await checkModulesInstalled();
-  const output = await new Deno.Command(node, {
-    args: [
-      `scenarios/${file}`,
-      scenario,
-      "--host",
-      target.host,
-      "--port",
-      String(target.port),
-    ],
+  const child = new Deno.Command(node, {
+    args: [`scenarios/${file}`, scenario, "--host", target.host, "--port", String(target.port)],
     cwd: interopDir,
     env: { ...target.env },
-    stdin: "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(PROCESS_LIMIT_MS),
-  }).output();
-  const text = new TextDecoder();
-  const stdout = text.decode(output.stdout);
-  const stderr = text.decode(output.stderr);
-  if (!output.success) {
+  }).spawn();
+  const stderrText = new Response(child.stderr).text();
+  const stdin = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const out: string[] = [];
+  let signalError: Error | undefined;
+  try {
+    for await (const line of lines(child.stdout)) {
+      if (!line.startsWith(SIGNAL_PREFIX)) {
+        out.push(line);
+        continue;
+      }
+      const name = line.slice(SIGNAL_PREFIX.length).trim();
+      const handler = signals[name];
+      if (handler === undefined) {
+        signalError ??= new Error(`Scenario ${file} ${scenario} sent unknown signal "${name}"`);
+        await stdin.write(encoder.encode("unknown signal\n"));
+        continue;
+      }
+      await handler();
+      await stdin.write(encoder.encode("ok\n"));
+    }
+  } finally {
+    await stdin.close().catch(() => {});
+  }
+  const status = await child.status;
+  const stderr = await stderrText;
+  const stdout = out.join("\n");
+  if (signalError !== undefined) throw signalError;
+  if (!status.success) {
     throw new Error(
-      `node scenarios/${file} ${scenario} failed (exit code ${output.code}` +
-        `${output.signal ? `, signal ${output.signal}` : ""}):\n${stderr}${stdout}`,
+      `node scenarios/${file} ${scenario} failed (exit code ${status.code}` +
+        `${status.signal ? `, signal ${status.signal}` : ""}):\n${stderr}${stdout}`,
     );
   }
-  const line = stdout.trim().split("\n").at(-1) ?? "";
+  const last = stdout.trim().split("\n").at(-1) ?? "";
   let parsed: { ok?: boolean; result?: ScenarioResult };
   try {
-    parsed = JSON.parse(line);
+    parsed = JSON.parse(last);
   } catch {
     throw new Error(
       `node scenarios/${file} ${scenario} printed no JSON result:\n${stdout}${stderr}`,
     );
   }
   if (parsed.ok !== true) {
-    throw new Error(
-      `node scenarios/${file} ${scenario} did not report ok:\n${line}`,
-    );
+    throw new Error(`node scenarios/${file} ${scenario} did not report ok:\n${last}`);
   }
   return parsed.result;
 }
@@ -141,6 +178,11 @@ function realServer(): ScenarioTarget | undefined {
 /** Options of {@linkcode interopTest}. */
 export interface InteropTestOptions {
   /**
+   * Server-side actions the scenario may ask for, given the memstore. Such a test is about
+   * faults only the memstore can inject, so it has no EVENTSTORE_URL variant.
+   */
+  readonly signals?: (store: MemoryStore) => SignalHandlers;
+  /**
    * Ignore the memstore variant, with the reason (a feature the memstore does not serve yet).
    * Never set to hide a memstore bug.
    */
@@ -148,9 +190,9 @@ export interface InteropTestOptions {
 }
 
 /**
- * Registers `node-eventstore-client: <name>` (against a fresh memstore) and
- * `node-eventstore-client against EVENTSTORE_URL: <name>` (ignored unless EVENTSTORE_URL is set),
- * each running `scenario` from `scenarios/<file>` and handing its result to `check`.
+ * Registers `node-eventstore-client: <name>` (against a fresh memstore) and, unless the test
+ * injects faults, `node-eventstore-client against EVENTSTORE_URL: <name>` (ignored unless
+ * EVENTSTORE_URL is set), each running `scenario` from `scenarios/<file>` and handing its result to `check`.
  */
 export function interopTest(
   name: string,
@@ -164,13 +206,16 @@ export function interopTest(
     ignore: options.ignoreMemstore !== undefined,
     async fn() {
       await using store = await startMemoryStore({ port: 0 });
-      const result = await runScenario(file, scenario, {
-        host: store.hostname,
-        port: store.port,
-      });
+      const result = await runScenario(
+        file,
+        scenario,
+        { host: store.hostname, port: store.port },
+        options.signals?.(store),
+      );
       check(result, "memstore");
     },
   });
+  if (options.signals !== undefined) return;
   const real = realServer();
   Deno.test({
     name: `node-eventstore-client against EVENTSTORE_URL: ${name}`,

@@ -1314,3 +1314,39 @@ interopTest(
     assert.equal(r.afterQuiet.nextExpectedVersion, 0);
   },
 );
+
+// ---------------------------------------------------------------------------------------------
+// Server-side faults (memstore only: a real server cannot be told to misbehave)
+
+interopTest(
+  "when the server drops the connection NEC reconnects, drops the subscription with connectionClosed and keeps working",
+  "faults.mjs",
+  "reconnect_after_drop",
+  (r) => {
+    assert.equal(r.reason, "connectionClosed");
+    assert.equal(r.stats.connected, 2, "connected, then reconnected");
+    assert.equal(r.stats.disconnected, 1);
+    assert.ok(r.stats.reconnecting >= 1);
+    assert.deepEqual(r.stats.closed, [], "the client connection itself stays open");
+    assert.equal(r.after.nextExpectedVersion, 1);
+    assert.deepEqual(r.numbers, [0, 1]);
+  },
+  { signals: (store) => ({ drop: () => store.dropConnections() }) },
+);
+
+interopTest(
+  "while the server answers NotHandled(NotReady) NEC retries the append, which lands exactly once afterwards",
+  "faults.mjs",
+  "not_ready_retry",
+  (r) => {
+    assert.ok(r.notHandledReplies >= 1, "NEC decoded at least one NotHandled reply");
+    assert.equal(r.result.nextExpectedVersion, 0);
+    assert.deepEqual(r.numbers, [0]);
+  },
+  {
+    signals: (store) => ({
+      "not-ready": () => store.setNotHandled("NotReady"),
+      ready: () => store.setNotHandled(null),
+    }),
+  },
+);

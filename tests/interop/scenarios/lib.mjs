@@ -11,6 +11,7 @@
 // stderr and exits 1; a watchdog turns a hang (e.g. a reply that never comes) into such a failure.
 
 import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import es from "node-eventstore-client";
 
@@ -305,6 +306,44 @@ export function deferred() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals to the harness (fault injection on the server side)
+
+let stdinLines = null;
+const waitingForLine = [];
+const bufferedLines = [];
+
+function nextStdinLine() {
+  if (stdinLines === null) {
+    stdinLines = createInterface({ input: process.stdin });
+    stdinLines.on("line", (line) => {
+      const waiter = waitingForLine.shift();
+      if (waiter) waiter.resolve(line);
+      else bufferedLines.push(line);
+    });
+    stdinLines.on("close", () => {
+      for (const waiter of waitingForLine.splice(0)) {
+        waiter.reject(new Error("the harness closed stdin before answering a signal"));
+      }
+    });
+  }
+  if (bufferedLines.length > 0) return Promise.resolve(bufferedLines.shift());
+  const waiter = deferred();
+  waitingForLine.push(waiter);
+  return waiter.promise;
+}
+
+/**
+ * Asks the harness to act on the server (e.g. "drop" its connections) and waits until it has:
+ * prints `@@signal <name>` on stdout and reads `ok` from stdin.
+ */
+export async function signal(name) {
+  step(`signal ${name}`);
+  process.stdout.write(`@@signal ${name}\n`);
+  const answer = (await nextStdinLine()).trim();
+  if (answer !== "ok") throw new Error(`The harness answered signal "${name}" with "${answer}"`);
 }
 
 // ---------------------------------------------------------------------------------------------
