@@ -10,7 +10,7 @@ import { type Clock, systemClock } from "../../clock.ts";
 import type { RandomSource } from "../backoff.ts";
 import { type ClusterInfo, type MemberInfo, parseGossip } from "./gossip.ts";
 import { type GossipSeed, gossipUrl, parseGossipSeed } from "./gossip_seed.ts";
-import { type NodePreference, selectNode, shuffle } from "./node_selection.ts";
+import { NODE_PREFERENCES, type NodePreference, selectNode, shuffle } from "./node_selection.ts";
 
 /** Defaults of the .NET client (PROTOCOL.md §6.1) and NEC's discover delay. */
 export const DISCOVERY_DEFAULTS = {
@@ -173,6 +173,11 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
     options.discoverDelayMs ?? DISCOVERY_DEFAULTS.discoverDelayMs,
   );
   const preference = options.preference ?? "leader";
+  if (!NODE_PREFERENCES.includes(preference)) {
+    throw new RangeError(
+      `Invalid node preference "${preference}": expected one of ${NODE_PREFERENCES.join(", ")}`,
+    );
+  }
   const tls = options.tls ?? false;
   const fetchFn = options.fetch ?? fetch;
   const resolveDns = options.resolveDns ?? ((name: string) => Deno.resolveDns(name, "A"));
@@ -199,7 +204,7 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
       }
     } catch (cause) {
       signal?.throwIfAborted();
-      lastError = new Error(`Cannot resolve "${options.dns}"`, { cause });
+      lastError = new Error(`Cannot resolve "${options.dns}": ${describeChain(cause)}`, { cause });
     }
     for (const seed of dedupe(candidates)) {
       let info: ClusterInfo;

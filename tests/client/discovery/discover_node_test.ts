@@ -186,6 +186,14 @@ Deno.test("discoverNode() retries when the DNS lookup fails", unit, async () => 
   });
   assert.equal(node.host, "10.0.5.2");
   assert.equal(lookups, 2);
+  const error = await discoverNode({
+    ...fast,
+    dns: "cluster.example",
+    maxDiscoverAttempts: 1,
+    resolveDns: () => Promise.reject(new Deno.errors.NotFound("no such host")),
+    fetch,
+  }).then(() => assert.fail("resolved"), (e) => e);
+  assert.match(error.message, /Cannot resolve "cluster.example": no such host/);
 });
 
 Deno.test("discoverNode() fetches over HTTPS where gossipOverHttps says so", unit, async () => {
@@ -203,6 +211,10 @@ Deno.test("discoverNode() rejects bad options with TypeError or RangeError", uni
   await assert.rejects(discoverNode({ seeds: ["a:1"], maxDiscoverAttempts: 0, fetch }), RangeError);
   await assert.rejects(discoverNode({ seeds: ["a:1"], gossipTimeoutMs: -1, fetch }), RangeError);
   await assert.rejects(discoverNode({ seeds: ["a:1"], gossipPort: 1.5, fetch }), RangeError);
+  await assert.rejects(
+    discoverNode({ seeds: ["a:1"], preference: "master" as "leader", fetch }),
+    /Invalid node preference "master"/,
+  );
 });
 
 Deno.test(
