@@ -37,18 +37,25 @@ export interface PipeOptions {
  */
 export function createPipe(options: PipeOptions = {}): [Duplex, Duplex] {
   const highWaterMark = options.highWaterMark ?? 64 * 1024;
-  const strategy = new ByteLengthQueuingStrategy({ highWaterMark });
-  const aToB = new TransformStream<Uint8Array, Uint8Array>(undefined, strategy, strategy);
-  const bToA = new TransformStream<Uint8Array, Uint8Array>(undefined, strategy, strategy);
+  const controllers: TransformStreamDefaultController<Uint8Array>[] = [];
+  const direction = () => {
+    const strategy = new ByteLengthQueuingStrategy({ highWaterMark });
+    return new TransformStream<Uint8Array, Uint8Array>(
+      { start: (controller) => void controllers.push(controller) },
+      strategy,
+      strategy,
+    );
+  };
+  const aToB = direction();
+  const bToA = direction();
   let closed = false;
+  // Terminating through the controllers works even while both ends are locked by a reader and a
+  // writer (abort()/cancel() on a locked stream would only reject): readers see the end of the
+  // stream, pending and later writes fail.
   const closeBoth = () => {
     if (closed) return;
     closed = true;
-    const reason = new Error("Pipe closed");
-    for (const t of [aToB, bToA]) {
-      t.writable.abort(reason).catch(() => {});
-      t.readable.cancel(reason).catch(() => {});
-    }
+    for (const controller of controllers) controller.terminate();
   };
   return [
     { readable: bToA.readable, writable: aToB.writable, close: closeBoth },
