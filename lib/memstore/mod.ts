@@ -5,6 +5,9 @@
  * resolution, stream metadata and ACLs, authentication, transactions, volatile subscriptions and
  * heartbeats.
  *
+ * {@linkcode startMemoryCluster} runs several such nodes as a simulated cluster on loopback (gossip
+ * endpoints, a leader and followers answering NotHandled NotLeader, killable nodes and elections).
+ *
  * Differences from a real node: `$all` starts empty (a real node has system events from its
  * start-up), nothing is persisted, and persistent subscriptions are not served yet (their
  * packages get BadRequest, like any unknown command).
@@ -23,8 +26,13 @@
  */
 
 export { startMemoryStore } from "./memory_store.ts";
+export { startMemoryCluster } from "./cluster/memory_cluster.ts";
 export type { MemoryStore, MemoryStoreOptions } from "./memory_store.ts";
 export type { NotHandledMode } from "./session.ts";
+export type { MemoryCluster, MemoryClusterOptions } from "./cluster/memory_cluster.ts";
+export type { MemoryClusterNode } from "./cluster/cluster_node.ts";
+export type { EpochInfo, GossipShape } from "./cluster/gossip_document.ts";
+export type { NodeRole } from "./cluster/leader_policy.ts";
 export type { UserAccount, UsersOption } from "./auth.ts";
 export type { Clock, TimerHandle } from "../clock.ts";
 export type { Duplex } from "../wire/duplex.ts";
