@@ -25,6 +25,7 @@ import type { Duplex } from "../../../lib/wire/duplex.ts";
 import type { Package } from "../../../lib/wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { commandName, TcpCommand } from "../../../lib/wire/tcp_command.ts";
+import { generateTlsCerts } from "../../support/tls_certs.ts";
 import { newEvent, WireClient } from "../support/wire_client.ts";
 
 const GOSSIP_20_KEYS = [
@@ -470,4 +471,68 @@ Deno.test("killNode() rejects an index that is not a node's; close() twice is a 
   assert.equal(cluster.leader, null);
   assert.ok(cluster.nodes.every((n) => !n.isAlive));
   assert.equal(await refusesConnections("127.0.0.1", cluster.nodes[0].tcpPort), true);
+});
+
+Deno.test("with tls: HTTPS gossip, secure ports advertised, NotLeader in the secure fields", async () => {
+  const { caCert, cert, key } = await generateTlsCerts();
+  await using cluster = await startMemoryCluster({ heartbeat: false, tls: { cert, key } });
+  using client = Deno.createHttpClient({ caCerts: [caCert] });
+  const trusting =
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      fetch(input, { ...init, client })) as typeof fetch;
+  const [leader, node1] = cluster.nodes;
+  assert.equal(leader.url, `tls://127.0.0.1:${leader.tcpPort}`);
+  assert.equal(node1.gossipSeed, `https://127.0.0.1:${node1.httpPort}`);
+
+  const response = await trusting(node1.gossipUrl);
+  const gossip = await response.json();
+  for (const node of cluster.nodes) {
+    const m = memberOf(gossip, node);
+    assert.equal(m.externalTcpPort, 0);
+    assert.equal(m.externalSecureTcpPort, node.tcpPort);
+  }
+
+  const conn = await Deno.connectTls({
+    hostname: "127.0.0.1",
+    port: node1.tcpPort,
+    caCerts: [caCert],
+  });
+  await using follower = new WireClient({
+    readable: conn.readable,
+    writable: conn.writable,
+    close: () => {
+      try {
+        conn.close();
+      } catch { /* closed by the streams */ }
+    },
+  });
+  const info = leaderInfoOf(
+    await follower.request(TcpCommand.WriteEvents, writeRequest("s", true)),
+  );
+  assert.equal(info.externalSecureTcpAddress, "127.0.0.1");
+  assert.equal(info.externalSecureTcpPort, leader.tcpPort);
+  assert.equal(info.externalTcpPort, 0);
+  assert.equal(info.httpPort, leader.httpPort);
+
+  const found = await discoverNode({
+    seeds: cluster.gossipSeeds,
+    tls: true,
+    fetch: trusting,
+    maxDiscoverAttempts: 1,
+  });
+  assert.deepEqual([found.port, found.secure], [leader.tcpPort, true]);
+});
+
+Deno.test("with tls and the 5.x gossip shape, gossip stays plain HTTP", async () => {
+  const { cert, key } = await generateTlsCerts();
+  await using cluster = await startMemoryCluster({
+    heartbeat: false,
+    tls: { cert, key },
+    gossipShape: "5",
+  });
+  const node = cluster.nodes[2];
+  assert.equal(node.gossipSeed, `http://127.0.0.1:${node.httpPort}`);
+  const gossip = await gossipOf(node);
+  assert.equal(memberOf(gossip, cluster.nodes[0]).state, "Master");
+  assert.equal(memberOf(gossip, node).externalSecureTcpPort, node.tcpPort);
 });
