@@ -166,6 +166,27 @@ Deno.test("the server sends HeartbeatRequest after an idle interval and closes a
   assert.equal(await client.ended(), true);
   await client.close();
   assert.equal(store.connectionCount, 0);
+  assert.equal(clock.pending, 0, "a closed connection leaves no timers behind");
+});
+
+Deno.test("the server sends a HeartbeatRequest when the client talked but the server was silent", async () => {
+  const clock = new ManualClock();
+  const { promise: logged, resolve } = Promise.withResolvers<void>();
+  await using store = await startMemoryStore({
+    listen: false,
+    clock,
+    log: (line) => line.includes("client sent BadRequest") && resolve(),
+  });
+  await using client = new WireClient(store.connectPipe());
+  client.skipHeartbeats = false;
+  // A package the server only logs: the client is alive, the server stays silent.
+  await client.send(TcpCommand.BadRequest, new TextEncoder().encode("hello"));
+  await logged;
+  clock.advance(2000);
+  assert.equal((await client.next())?.command, TcpCommand.HeartbeatRequest);
+  // No timeout check was armed (the client was not silent): the connection stays usable.
+  clock.advance(1000);
+  assert.equal((await client.request(TcpCommand.Ping)).command, TcpCommand.Pong);
 });
 
 Deno.test("answering the server's heartbeat keeps the connection open", async () => {
@@ -324,9 +345,10 @@ Deno.test("a client that never reads is disconnected once its send queue passes 
     correlationId: crypto.randomUUID(),
     payload: encodeMessage(SubscribeToStreamSchema, { eventStreamId: "firehose" }),
   }));
-  // Make sure the subscription is registered before the firehose starts.
-  assert.equal((await writer.request(TcpCommand.Ping)).command, TcpCommand.Pong);
-  await writer.request(TcpCommand.Ping);
+  // Wait for the confirmation, then never read again.
+  const sleeperReader = sleeper.readable.getReader();
+  assert.equal((await sleeperReader.read()).done, false);
+  sleeperReader.releaseLock();
   const big = "x".repeat(4000);
   let writes = 0;
   while (store.connectionCount > 1 && writes < 1000) {
@@ -336,7 +358,11 @@ Deno.test("a client that never reads is disconnected once its send queue passes 
   assert.equal(store.connectionCount, 1, "the sleeping connection was closed");
   assert.ok(writes < 1000);
   assert.ok(lines.some((l) => l.includes("Connection pending send bytes is too large")));
+  // The session is gone; drain the pipe so its buffered bytes are released.
   sleeperWriter.releaseLock();
-  await sleeper.readable.cancel().catch(() => {});
   await sleeper.writable.abort().catch(() => {});
+  const drain = sleeper.readable.getReader();
+  while (!(await drain.read().catch(() => ({ done: true }))).done) {
+    // discard
+  }
 });
