@@ -1,0 +1,101 @@
+/**
+ * Connection state as data the user can read and observe: a {@linkcode StateBroadcaster} holds the
+ * current {@linkcode ConnectionState}, calls listeners on every change and hands out
+ * `ReadableStream`s of changes.
+ *
+ * @module
+ */
+
+import type { ConnectionState } from "./connection.ts";
+
+/** Unread states a {@linkcode StateBroadcaster.stream} keeps before dropping the oldest. */
+export const STATE_STREAM_BUFFER = 16;
+
+/**
+ * The current state plus its observers.
+ *
+ * @example
+ * ```ts
+ * import { StateBroadcaster } from "./connection_state.ts";
+ * const states = new StateBroadcaster({ status: "connecting", name: "ES-1" });
+ * const seen: string[] = [];
+ * const stop = states.watch((state) => seen.push(state.status));
+ * states.set({ status: "connected", name: "ES-1" });
+ * stop();
+ * console.log(seen); // ["connected"]
+ * ```
+ */
+export class StateBroadcaster {
+  #state: ConnectionState;
+  readonly #listeners = new Set<(state: ConnectionState) => void>();
+
+  /** Starts in `initial`. */
+  constructor(initial: ConnectionState) {
+    this.#state = initial;
+  }
+
+  /** The current state. */
+  get current(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Moves to `state` and tells every listener; a throwing listener does not stop the others. */
+  set(state: ConnectionState): void {
+    this.#state = state;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(state);
+      } catch {
+        // A listener's failure must not break the connection.
+      }
+    }
+  }
+
+  /** Calls `listener` on every later change; returns a function that stops it. */
+  watch(listener: (state: ConnectionState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * A stream of states: the current one first, then every change; it ends after `closed`, or
+   * when `signal` aborts or the reader cancels. A reader that falls more than
+   * {@linkcode STATE_STREAM_BUFFER} states behind loses the oldest unread ones (the latest state
+   * is never lost).
+   */
+  stream(signal?: AbortSignal): ReadableStream<ConnectionState> {
+    const buffer: ConnectionState[] = [this.#state];
+    let wake: (() => void) | undefined;
+    let ended = this.#state.status === "closed";
+    let stop = (): void => {};
+    const end = (): void => {
+      ended = true;
+      stop();
+      signal?.removeEventListener("abort", end);
+      wake?.();
+    };
+    if (!ended) {
+      stop = this.watch((state) => {
+        buffer.push(state);
+        if (buffer.length > STATE_STREAM_BUFFER) buffer.shift();
+        if (state.status === "closed") end();
+        wake?.();
+      });
+      if (signal?.aborted) end();
+      else signal?.addEventListener("abort", end, { once: true });
+    }
+    return new ReadableStream<ConnectionState>({
+      pull: async (controller) => {
+        while (buffer.length === 0 && !ended) {
+          await new Promise<void>((resolve) => wake = resolve);
+          wake = undefined;
+        }
+        if (buffer.length > 0) controller.enqueue(buffer.shift()!);
+        else controller.close();
+      },
+      cancel: end,
+    }, { highWaterMark: 0 });
+  }
+}
