@@ -166,7 +166,13 @@ export class Session implements Connection {
         this.#services.log(
           `Connection #${this.id}: invalid TCP frame received, closing it: ${error.message}`,
         );
-        this.#sendBadRequest(ZERO_GUID, `Invalid TCP frame received. Error: ${error.message}`);
+        // A bad length prefix is a framing error; a package too short for its header or auth
+        // block is a "bad network package" (TcpConnectionManager's two texts).
+        const what = error.kind === "bad-auth-block" ||
+            (error.kind === "frame-too-small" && !error.message.startsWith("Invalid length"))
+          ? "Received bad network package"
+          : "Invalid TCP frame received";
+        this.#sendBadRequest(ZERO_GUID, `${what}. Error: ${error.message}`);
         this.close("invalid TCP frame", true);
       } else {
         this.close(error instanceof Error ? error.message : String(error));

@@ -38,6 +38,26 @@ Deno.test("a bad length prefix gets BadRequest with the zero id and closes only 
   assert.equal(store.connectionCount, 1);
 });
 
+Deno.test("an auth block that does not fit gets BadRequest with the zero id and closes", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  const client = new WireClient(store.connectPipe());
+  const bytes = encodePackage({
+    command: TcpCommand.Ping,
+    correlationId: crypto.randomUUID(),
+    credentials: { username: "admin", password: "changeit" },
+    payload: new Uint8Array(0),
+  });
+  bytes[4 + 18] = 200; // login length beyond the package
+  await client.writeRaw(bytes);
+  const reply = await client.next();
+  assert.equal(reply?.command, TcpCommand.BadRequest);
+  assert.equal(reply?.correlationId, ZERO_GUID);
+  assert.match(text(reply!.payload), /^Received bad network package\. Error: Auth block/);
+  assert.doesNotMatch(text(reply!.payload), /changeit/);
+  assert.equal(await client.ended(), true);
+  await client.close();
+});
+
 Deno.test("an unknown command gets BadRequest with its correlation id and the connection stays open", async () => {
   await using store = await startMemoryStore({ listen: false });
   await using client = new WireClient(store.connectPipe());
