@@ -91,16 +91,17 @@ export class ClusterNode implements MemoryClusterNode {
   readonly #sessionOptions: SessionOptions;
   readonly #sessions = new Set<Session>();
   readonly #registry: CommandRegistry;
-  readonly #listener: Listener;
-  readonly #gossip: GossipServer;
+  #listener: Listener;
+  #gossip: GossipServer;
   readonly #httpScheme: string;
   #role: NodeRole = "Unknown";
   #notHandled: NotHandledMode = null;
   #killing: Promise<void> | null = null;
+  #restarting: Promise<void> | null = null;
   /** What gossip reports about this node once it is dead. */
   #lastKnown: MemberSnapshot | null = null;
 
-  /** Starts the node's listeners (role Unknown until the cluster elects). */
+  /** Starts the node's listeners on free ports (role Unknown until the cluster elects). */
   constructor(index: number, context: ClusterNodeContext) {
     this.index = index;
     this.#context = context;
@@ -111,29 +112,38 @@ export class ClusterNode implements MemoryClusterNode {
       log: (line) => context.log(`[node ${index}] ${line}`),
     };
     this.#sessionOptions = { ...context.session, notHandled: () => this.#notHandled };
-    const registry = roleAwareRegistry(context.registry, {
+    this.#registry = roleAwareRegistry(context.registry, {
       role: () => this.#role,
       leader: () => context.leader(),
     });
-    this.#listener = listen(
-      { hostname: context.hostname, port: 0, tls: context.tls },
-      (duplex, remote) => this.#serve(duplex, remote, registry),
-    );
-    try {
-      this.#gossip = serveGossip(
-        { hostname: context.hostname, port: 0, tls: context.httpsGossip ? context.tls : undefined },
-        () => context.gossip(this),
-      );
-    } catch (error) {
-      void this.#listener.close();
-      throw error;
-    }
+    [this.#listener, this.#gossip] = this.#listen(0, 0);
     this.hostname = this.#listener.hostname;
     this.tcpPort = this.#listener.port;
     this.httpPort = this.#gossip.port;
     this.secure = context.tls !== undefined;
     this.#httpScheme = this.#gossip.secure ? "https" : "http";
-    this.#registry = registry;
+  }
+
+  #listen(tcpPort: number, httpPort: number): [Listener, GossipServer] {
+    const context = this.#context;
+    const listener = listen(
+      { hostname: context.hostname, port: tcpPort, tls: context.tls },
+      (duplex, remote) => this.#serve(duplex, remote),
+    );
+    try {
+      const gossip = serveGossip(
+        {
+          hostname: context.hostname,
+          port: httpPort,
+          tls: context.httpsGossip ? context.tls : undefined,
+        },
+        () => context.gossip(this),
+      );
+      return [listener, gossip];
+    } catch (error) {
+      void listener.close();
+      throw error;
+    }
   }
 
   get url(): string {
@@ -201,7 +211,7 @@ export class ClusterNode implements MemoryClusterNode {
   connectPipe(): Duplex {
     if (!this.isAlive) throw new TypeError(`Cluster node ${this.index} is dead`);
     const [client, server] = createPipe();
-    this.#serve(server, "pipe", this.#registry);
+    this.#serve(server, "pipe");
     return client;
   }
 
@@ -213,12 +223,12 @@ export class ClusterNode implements MemoryClusterNode {
     for (const session of this.#sessions) session.close("connections dropped by the test");
   }
 
-  #serve(duplex: Duplex, remote: string, registry: CommandRegistry): void {
+  #serve(duplex: Duplex, remote: string): void {
     if (!this.isAlive) {
       duplex.close();
       return;
     }
-    const session = new Session(duplex, this.#services, registry, this.#sessionOptions);
+    const session = new Session(duplex, this.#services, this.#registry, this.#sessionOptions);
     this.#sessions.add(session);
     this.#services.log(`Connection #${session.id} accepted from ${remote}`);
     session.run().catch((error) => this.#services.log(`Connection #${session.id}: ${error}`))
@@ -240,5 +250,29 @@ export class ClusterNode implements MemoryClusterNode {
       await Promise.all(sessions.map((s) => s.done));
     })();
     return this.#killing;
+  }
+
+  /**
+   * Brings a killed node back on the same ports and instance id (role Unknown until the cluster
+   * elects again); it sees the shared log at once, as if it had caught up.
+   *
+   * @throws {Deno.errors.AddrInUse} when another listener took one of its ports meanwhile
+   */
+  restart(): Promise<void> {
+    const killing = this.#killing;
+    if (killing === null) return Promise.resolve();
+    this.#restarting ??= (async () => {
+      try {
+        await killing;
+        [this.#listener, this.#gossip] = this.#listen(this.tcpPort, this.httpPort);
+        this.#role = "Unknown";
+        this.#lastKnown = null;
+        this.#killing = null;
+        this.#services.log("restarted");
+      } finally {
+        this.#restarting = null;
+      }
+    })();
+    return this.#restarting;
   }
 }

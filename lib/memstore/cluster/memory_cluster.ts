@@ -11,18 +11,20 @@
  *   answer `require_leader` requests and persistent-subscription commands with NotHandled
  *   NotLeader naming the leader's endpoints, serve other reads locally and run other writes
  *   against the shared log (standing for the real follower forwarding them to the leader).
- * - Elections are instantaneous: after a kill, if the alive nodes are still a majority and the
- *   leader died, the alive node with the highest priority (then the lowest index) becomes leader
- *   and the epoch number goes up by one, its position being the current end of the log. Without a
- *   majority there is no leader: every alive node is `Unknown` and answers writes and
- *   `require_leader` reads with NotHandled NotReady (the real leader retires on "no quorum").
+ * - Elections are instantaneous: after a kill or a restart, if the alive nodes are a majority and
+ *   there is no alive leader, the alive node with the highest priority (then the lowest index)
+ *   becomes leader and the epoch number goes up by one, its position being the current end of the
+ *   log. Without a majority there is no leader: every alive node is `Unknown` and answers writes
+ *   and `require_leader` reads with NotHandled NotReady (the real leader retires on "no quorum").
+ *   A restarted node keeps its ports and instance id and follows the current leader.
  * - Gossip is one consistent view served by every alive node: alive members with live positions;
  *   a dead member keeps its last state and positions, with `isAlive: false`.
  *
  * Not simulated: replication lag, internal (replication) ports (gossip reports 0), read-only
- * replicas, clones, the PreLeader, PreReplica and CatchingUp states, epoch records in the log, forward timeouts,
- * persistent subscriptions moving to the new leader's memory (groups live in the shared storage,
- * so they survive), and bringing a dead node back.
+ * replicas, clones, the PreLeader, PreReplica and CatchingUp states, epoch records in the log,
+ * forward timeouts, a node catching up after a restart (it shares the log), and persistent
+ * subscriptions moving between nodes (groups live in the shared storage, so they survive a
+ * leader change; subscribers of a node that stops leading are not dropped).
  *
  * @module
  */
@@ -85,6 +87,17 @@ export interface MemoryCluster extends AsyncDisposable {
    * @throws {RangeError} for an index that is not a node's
    */
   killNode(index: number): Promise<void>;
+  /**
+   * Brings killed node `index` back on the same ports with the same instance id: it becomes a
+   * Follower of the current leader, or, when its return gives the alive nodes a majority again,
+   * elections run (see {@linkcode startMemoryCluster}). It has every write at once (the log is
+   * shared). Restarting an alive node is a no-op.
+   *
+   * @throws {RangeError} for an index that is not a node's
+   * @throws {TypeError} once the cluster is closed
+   * @throws {Deno.errors.AddrInUse} when something else took one of the node's ports meanwhile
+   */
+  restartNode(index: number): Promise<void>;
   /**
    * Kills the current leader (see {@linkcode MemoryCluster.killNode}).
    *
@@ -199,7 +212,10 @@ class RunningMemoryCluster implements MemoryCluster {
       for (const node of alive) node.setRole("Unknown");
       return;
     }
-    if (this.#leader !== null && this.#leader.isAlive) return;
+    if (this.#leader !== null && this.#leader.isAlive) {
+      for (const node of alive) if (node !== this.#leader) node.setRole("Follower");
+      return;
+    }
     const leader = alive.reduce((best, n) =>
       this.#priorityOf(n) > this.#priorityOf(best) ? n : best
     );
@@ -213,17 +229,30 @@ class RunningMemoryCluster implements MemoryCluster {
     this.#log(`Node ${leader.index} elected leader (epoch ${this.#epoch.number})`);
   }
 
-  async killNode(index: number): Promise<void> {
+  #nodeAt(index: number): ClusterNode {
     const node = this.#nodes[index];
     if (!Number.isInteger(index) || node === undefined) {
       throw new RangeError(
         `Invalid node index ${index}: the cluster has nodes 0 to ${this.#nodes.length - 1}`,
       );
     }
+    return node;
+  }
+
+  async killNode(index: number): Promise<void> {
+    const node = this.#nodeAt(index);
     if (!node.isAlive) return;
     const killed = node.kill(node.snapshot(this.#epoch, this.#priorityOf(node)));
     this.#elect();
     await killed;
+  }
+
+  async restartNode(index: number): Promise<void> {
+    if (this.#closing) throw new TypeError("Cannot restart a node: the cluster is closed");
+    const node = this.#nodeAt(index);
+    if (node.isAlive) return;
+    await node.restart();
+    this.#elect();
   }
 
   killLeader(): Promise<void> {

@@ -12,6 +12,8 @@ import {
   ReadStreamEventsCompleted_ReadStreamResult,
   ReadStreamEventsCompletedSchema,
   ReadStreamEventsSchema,
+  StreamEventAppearedSchema,
+  SubscribeToStreamSchema,
   WriteEventsCompletedSchema,
   WriteEventsSchema,
 } from "../../../gen/client_messages_pb.ts";
@@ -535,4 +537,75 @@ Deno.test("with tls and the 5.x gossip shape, gossip stays plain HTTP", async ()
   const gossip = await gossipOf(node);
   assert.equal(memberOf(gossip, cluster.nodes[0]).state, "Master");
   assert.equal(memberOf(gossip, node).externalSecureTcpPort, node.tcpPort);
+});
+
+Deno.test("restartNode() brings a killed leader back on its ports as a follower of the new leader", async () => {
+  await using cluster = await heartbeatless();
+  const old = cluster.nodes[0];
+  await using client = await tcpClient(old);
+  assert.equal((await client.write("orders-1", -1n)).result, OperationResult.Success);
+  await cluster.killLeader();
+  await cluster.restartNode(0);
+  assert.equal(old.isAlive, true);
+  assert.equal(old.state, "Follower");
+  assert.equal(cluster.leader, cluster.nodes[1]);
+  assert.equal(cluster.epoch.number, 1, "no election: the leader stayed");
+  const gossip = await gossipOf(cluster.nodes[2]);
+  const member = memberOf(gossip, old);
+  assert.deepEqual([member.state, member.isAlive, member.externalTcpPort], [
+    "Follower",
+    true,
+    old.tcpPort,
+  ]);
+  await using again = await tcpClient(old);
+  const read = await readStream(again, "orders-1", false);
+  assert.equal(read.events.length, 1, "the restarted node has the write made before the kill");
+  const info = leaderInfoOf(await again.request(TcpCommand.WriteEvents, writeRequest("s", true)));
+  assert.equal(info.externalTcpPort, cluster.nodes[1].tcpPort);
+  await cluster.restartNode(0); // alive: a no-op
+  await assert.rejects(cluster.restartNode(7), RangeError);
+});
+
+Deno.test("restartNode() restores a majority: elections give the cluster a leader again", async () => {
+  await using cluster = await heartbeatless();
+  await cluster.killNode(0);
+  await cluster.killNode(1);
+  assert.equal(cluster.leader, null);
+  assert.equal(cluster.nodes[2].state, "Unknown");
+  await cluster.restartNode(1);
+  assert.equal(cluster.leader, cluster.nodes[1]);
+  assert.equal(cluster.nodes[2].state, "Follower");
+  assert.equal(cluster.epoch.number, 2);
+  await using client = await tcpClient(cluster.nodes[1]);
+  assert.equal((await client.write("orders-1", -1n)).result, OperationResult.Success);
+});
+
+Deno.test("a node answers NotHandled with the reason a test sets, then serves again", async () => {
+  await using cluster = await heartbeatless();
+  await using client = await tcpClient(cluster.nodes[0]);
+  cluster.nodes[0].setNotHandled("TooBusy");
+  const busy = await client.request(TcpCommand.WriteEvents, writeRequest("s", true));
+  expectNotHandled(busy, NotHandled_NotHandledReason.TooBusy);
+  cluster.nodes[0].setNotHandled(null);
+  assert.equal((await client.write("s", -1n)).result, OperationResult.Success);
+});
+
+Deno.test("a volatile subscription on a follower sees events written on the leader", async () => {
+  await using cluster = await heartbeatless();
+  await using follower = await tcpClient(cluster.nodes[1]);
+  const subscription = await follower.send(
+    TcpCommand.SubscribeToStream,
+    encodeMessage(SubscribeToStreamSchema, { eventStreamId: "orders-1", resolveLinkTos: false }),
+  );
+  const confirmed = await follower.replyTo(subscription);
+  assert.equal(commandName(confirmed.command), "SubscriptionConfirmation");
+  await using leader = await tcpClient(cluster.nodes[0]);
+  assert.equal(
+    (await leader.write("orders-1", -1n, [{ eventType: "Placed" }])).result,
+    OperationResult.Success,
+  );
+  const appeared = await follower.replyTo(subscription);
+  assert.equal(commandName(appeared.command), "StreamEventAppeared");
+  const event = decodeMessage(StreamEventAppearedSchema, appeared.payload);
+  assert.equal(event.event?.event?.eventType, "Placed");
 });
