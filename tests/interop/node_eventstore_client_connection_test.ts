@@ -62,7 +62,7 @@ interopTest(
 );
 
 interopTest(
-  "valid users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, stream $acl",
+  "users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, stream $acl (roles and user names)",
   "auth.mjs",
   "access_denied",
   (r) => {
@@ -75,6 +75,12 @@ interopTest(
     assertAccessDenied(r.results.aclReadOps, "Read", r.stream);
     assertAccessDenied(r.results.aclWriteOps, "Write", r.stream);
     assert.deepEqual(r.results.aclReadAdmin, { value: [0] });
+    assert.deepEqual(
+      r.results.namedReadOps,
+      { value: [0] },
+      "a user's roles include its login name",
+    );
+    assertAccessDenied(r.results.namedReadAnonymous, "Read", r.named);
   },
 );
 

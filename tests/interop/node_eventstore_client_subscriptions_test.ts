@@ -270,3 +270,25 @@ interopTest(
     );
   },
 );
+
+interopTest(
+  "persistent subscription groups: startFrom -1 skips history, max subscriber count refuses a second consumer, update and delete drop consumers",
+  "persistent.mjs",
+  "group_lifecycle",
+  (r) => {
+    assert.deepEqual(r.firstNumbers, [2], "live only: events 0..1 were written before the group");
+    assert.equal(r.second.connected, undefined, "a second consumer must be refused");
+    assert.equal(r.second.error.message, "Maximum subscribers reached.");
+    assert.deepEqual(r.updated, { value: "success" });
+    // The server drops consumers of an updated group with Unsubscribed (PROTOCOL.md §4.14),
+    // which NEC reports as userInitiated.
+    assert.deepEqual(r.firstDrop, { reason: "userInitiated", error: null });
+    assert.match(
+      r.updateMissing.error?.message ?? "",
+      /does not exist/,
+      JSON.stringify(r.updateMissing),
+    );
+    assert.deepEqual(r.deleted, { value: "success" });
+    assert.deepEqual(r.thirdDrop, { reason: "userInitiated", error: null });
+  },
+);

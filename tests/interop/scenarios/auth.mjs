@@ -150,7 +150,26 @@ main({
       conn.readStreamEventsForward(stream, 0, 10, false, target.admin),
       (s) => slice(s).numbers,
     );
+    const named = streamName("authnamed");
+    step("create a stream readable only by the user named ops");
+    await conn.appendToStream(named, noStream, jsonEvents(1), target.admin);
+    await conn.setStreamMetadataRaw(
+      named,
+      -1,
+      { $acl: { $r: [target.ops.username] } },
+      target.admin,
+    );
+    step("read it as ops (ACL entries may name users)");
+    results.namedReadOps = await outcome(
+      conn.readStreamEventsForward(named, 0, 10, false, target.ops),
+      (s) => slice(s).numbers,
+    );
+    step("read it anonymously");
+    results.namedReadAnonymous = await outcome(
+      conn.readStreamEventsForward(named, 0, 10, false),
+      (s) => s.status,
+    );
     await close(conn);
-    return { system, stream, results };
+    return { system, stream, named, results };
   },
 });

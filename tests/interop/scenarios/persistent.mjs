@@ -23,11 +23,11 @@ const {
   PersistentSubscriptionNakEventAction: Nak,
 } = es;
 
-/** Group settings: start from event 0, 10 s message timeout, `maxRetryCount` retries. */
-function settings(maxRetryCount = 10) {
+/** Group settings: 10 s message timeout, `maxRetryCount` retries, start at `startFrom`. */
+function settings(maxRetryCount = 10, { startFrom = 0, maxSubscriberCount = 0 } = {}) {
   return new PersistentSubscriptionSettings(
     false, // resolveLinkTos
-    0, // startFrom
+    startFrom,
     false, // extraStatistics
     10000, // messageTimeout (ms)
     maxRetryCount,
@@ -37,7 +37,7 @@ function settings(maxRetryCount = 10) {
     2000, // checkPointAfter (ms)
     10, // minCheckPointCount
     1000, // maxCheckPointCount
-    0, // maxSubscriberCount
+    maxSubscriberCount,
     es.SystemConsumerStrategies.RoundRobin,
   );
 }
@@ -293,5 +293,81 @@ main({
     );
     await close(conn);
     return { anonymous, ops, deleteAnonymous };
+  },
+  /**
+   * startFrom -1 delivers only new events; subscriber_max_count 1 refuses a second consumer; an
+   * update drops connected consumers; update and delete of a missing group fail; deleting a group
+   * drops its consumers.
+   */
+  async group_lifecycle() {
+    const conn = await connect();
+    const stream = streamName("plife");
+    const group = "group-life";
+    step("write events 0..1");
+    await conn.appendToStream(stream, noStream, jsonEvents(2));
+    step("create the group (live only, at most 1 consumer)");
+    await conn.createPersistentSubscription(
+      stream,
+      group,
+      settings(10, { startFrom: -1, maxSubscriberCount: 1 }),
+    );
+    const first = { numbers: [], dropped: deferred() };
+    step("connect the first consumer");
+    await conn.connectToPersistentSubscription(
+      stream,
+      group,
+      (_s, ev) => void first.numbers.push(num(ev.originalEventNumber)),
+      (_s, reason, err) =>
+        first.dropped.resolve({ reason, error: err ? String(err.message) : null }),
+    );
+    step("write event 2");
+    await conn.appendToStream(stream, 1, jsonEvents(1, "e", 2));
+    await until("event 2", () => first.numbers.length >= 1);
+    step("connect a second consumer");
+    let second;
+    try {
+      await conn.connectToPersistentSubscription(stream, group, () => {});
+      second = { connected: true };
+    } catch (e) {
+      second = { error: error(e) };
+    }
+    step("update the group");
+    const updated = await outcome(
+      conn.updatePersistentSubscription(stream, group, settings(10, { startFrom: 0 })),
+      (r) => r.status,
+    );
+    step("wait for the first consumer's drop");
+    const firstDrop = await first.dropped.promise;
+    step("update a missing group");
+    const updateMissing = await outcome(
+      conn.updatePersistentSubscription(stream, "missing", settings()),
+      (r) => r.status,
+    );
+    const third = { numbers: [], dropped: deferred() };
+    step("connect a third consumer after the update");
+    await conn.connectToPersistentSubscription(
+      stream,
+      group,
+      (_s, ev) => void third.numbers.push(num(ev.originalEventNumber)),
+      (_s, reason, err) =>
+        third.dropped.resolve({ reason, error: err ? String(err.message) : null }),
+    );
+    step("delete the group");
+    const deleted = await outcome(
+      conn.deletePersistentSubscription(stream, group),
+      (r) => r.status,
+    );
+    step("wait for the third consumer's drop");
+    const thirdDrop = await third.dropped.promise;
+    await close(conn);
+    return {
+      firstNumbers: first.numbers,
+      second,
+      updated,
+      firstDrop,
+      updateMissing,
+      deleted,
+      thirdDrop,
+    };
   },
 });
