@@ -121,3 +121,17 @@ Deno.test("a store given a certificate and key serves over TLS", async () => {
   });
   await writeThenRead(client);
 });
+
+Deno.test("a malformed frame on one socket closes only that socket; the listener keeps serving", async () => {
+  await using store = await startMemoryStore({ port: 0 });
+  await using good = new WireClient(await tcpDuplex(store.hostname, store.port));
+  const bad = new WireClient(await tcpDuplex(store.hostname, store.port));
+  await bad.writeRaw(new Uint8Array([0xff, 0xff, 0xff, 0x7f, 0, 0]));
+  const reply = await bad.next();
+  assert.equal(reply?.command, TcpCommand.BadRequest);
+  assert.equal(await bad.ended(), true);
+  await bad.close();
+  await writeThenRead(good);
+  await using late = new WireClient(await tcpDuplex(store.hostname, store.port));
+  assert.equal((await late.request(TcpCommand.Ping)).command, TcpCommand.Pong);
+});
