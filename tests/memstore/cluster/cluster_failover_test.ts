@@ -1,0 +1,49 @@
+/**
+ * The photonpump client against the simulated cluster: NotLeader redirects and failover after the
+ * leader dies, end to end over loopback TCP and real gossip.
+ */
+import assert from "node:assert/strict";
+import { ClusterDiscoverer } from "../../../lib/client/discovery/discover_node.ts";
+import {
+  discoveryEndpoints,
+  ReconnectingExecutor,
+} from "../../../lib/client/reconnecting_executor.ts";
+import { startMemoryCluster } from "../../../lib/memstore/mod.ts";
+import { clientOver } from "../../client/resilience/support.ts";
+
+Deno.test("a client connected to a follower is redirected to the leader by NotLeader", async () => {
+  await using cluster = await startMemoryCluster({ heartbeat: false });
+  const [leader, follower] = cluster.nodes;
+  const executor = await ReconnectingExecutor.open({
+    endpoint: { hostname: follower.hostname, port: follower.tcpPort },
+  });
+  await using client = clientOver(executor);
+  assert.equal(executor.endpoint?.port, follower.tcpPort);
+  await client.publishEvent("orders-1", "Placed", { body: { n: 1 } });
+  assert.equal(executor.endpoint?.port, leader.tcpPort, "the write moved the client to the leader");
+  const [event] = await client.get("orders-1");
+  assert.deepEqual(event.json(), { n: 1 });
+});
+
+Deno.test("a client that found the leader by gossip fails over to the new leader after killLeader()", async () => {
+  await using cluster = await startMemoryCluster({ heartbeat: false });
+  const discoverer = new ClusterDiscoverer({
+    seeds: cluster.gossipSeeds,
+    maxDiscoverAttempts: 3,
+    discoverDelayMs: 50,
+  });
+  const executor = await ReconnectingExecutor.open({
+    endpoint: discoveryEndpoints(discoverer),
+    reconnection: { delay: 50, maxAttempts: 10 },
+  });
+  await using client = clientOver(executor);
+  assert.equal(executor.endpoint?.port, cluster.nodes[0].tcpPort);
+  await client.publishEvent("orders-1", "Placed", { body: { n: 1 } });
+
+  await cluster.killLeader();
+  await client.publishEvent("orders-1", "Placed", { body: { n: 2 } });
+
+  assert.equal(executor.endpoint?.port, cluster.nodes[1].tcpPort);
+  const events = await client.get("orders-1");
+  assert.deepEqual(events.map((e) => e.json()), [{ n: 1 }, { n: 2 }]);
+});
