@@ -62,7 +62,7 @@ interopTest(
 );
 
 interopTest(
-  "users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, stream $acl (roles and user names)",
+  "users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, $all writes, stream $acl",
   "auth.mjs",
   "access_denied",
   (r) => {
@@ -70,6 +70,7 @@ interopTest(
     assertAccessDenied(r.results.readAllAnonymous, "Read", "$all");
     assert.deepEqual(r.results.readAllAdmin, { value: "forward" });
     assertAccessDenied(r.results.systemWriteOps, "Write", r.system);
+    assertAccessDenied(r.results.allWriteAdmin, "Write", "$all");
     assert.equal(r.results.systemWriteAdmin.value?.nextExpectedVersion, 0);
     assert.equal(r.results.setAcl.value?.nextExpectedVersion, 0);
     assertAccessDenied(r.results.aclReadOps, "Read", r.stream);

@@ -236,6 +236,18 @@ interopTest(
   },
 );
 
+interopTest(
+  "stream names and event types outside ASCII round-trip",
+  "reads.mjs",
+  "unicode_names",
+  (r) => {
+    assert.equal(r.events.length, 1);
+    assert.equal(r.events[0].stream, r.stream);
+    assert.equal(r.events[0].type, "Événement🙂");
+    assert.deepEqual(JSON.parse(r.events[0].data), { ok: true });
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // $all (PROTOCOL.md §4.9)
 

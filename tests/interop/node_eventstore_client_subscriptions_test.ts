@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertIncreasing, range } from "./assertions.ts";
+import { assertIncreasing, LONG_MAX, parseExact, range } from "./assertions.ts";
 import { interopTest, type ScenarioResult } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -94,6 +94,38 @@ interopTest(
   },
 );
 
+interopTest(
+  "subscribeToStream with resolveLinkTos pushes a $> link resolved to its target event",
+  "subscriptions.mjs",
+  "resolve_links",
+  (r) => {
+    assert.equal(r.received.length, 1);
+    const [e] = r.received;
+    assert.equal(e.isResolved, true);
+    assert.equal(e.event.stream, r.target);
+    assert.equal(e.event.number, 1);
+    assert.equal(e.event.id, r.targetIds[1]);
+    assert.equal(e.link.stream, r.links);
+    assert.equal(e.link.number, 0);
+    assert.equal(e.link.id, r.linkId);
+    assert.equal(e.originalStreamId, r.links);
+  },
+);
+
+interopTest(
+  "subscribeToAll also pushes metadata events: a setStreamMetadataRaw and a soft delete's {$tb: 2^63-1}",
+  "subscriptions.mjs",
+  "all_metadata_events",
+  (r) => {
+    assert.deepEqual(r.received.map((e: ScenarioResult) => [e.stream, e.number, e.type]), [
+      [`$$${r.stream}`, 0, "$metadata"],
+      [`$$${r.stream}`, 1, "$metadata"],
+    ]);
+    assert.deepEqual(JSON.parse(r.received[0].data), { custom: 1 });
+    assert.deepEqual(parseExact(r.received[1].data), { $tb: LONG_MAX });
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Catch-up subscriptions (PROTOCOL.md §6.5)
 
@@ -152,6 +184,17 @@ interopTest(
       r.sequence.map((e: ScenarioResult) => e.position),
       "catch-up positions",
     );
+  },
+);
+
+interopTest(
+  "subscribeToStreamFrom delivers events appended while it reads the history exactly once, in order",
+  "catch_up.mjs",
+  "stream_writes_during_catch_up",
+  (r) => {
+    assert.deepEqual(r.sequence.map((e: ScenarioResult) => e.number), range(0, 9));
+    assert.deepEqual(r.sequence.map((e: ScenarioResult) => e.index), range(0, 9));
+    assert.equal(r.drop.reason, "userInitiated");
   },
 );
 

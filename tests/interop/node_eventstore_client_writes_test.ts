@@ -464,6 +464,16 @@ interopTest(
 );
 
 interopTest(
+  "a transaction whose stream was hard-deleted before the commit fails with StreamDeletedError",
+  "transactions.mjs",
+  "deleted_before_commit",
+  (r) => {
+    assert.equal(r.commit.value, undefined, "the commit must fail");
+    assert.equal(r.commit.error.name, "StreamDeletedError", r.commit.error.message);
+  },
+);
+
+interopTest(
   "committing an empty transaction on a missing stream returns version -1 and creates nothing",
   "transactions.mjs",
   "empty_commit",

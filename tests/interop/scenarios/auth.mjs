@@ -125,6 +125,11 @@ main({
       conn.appendToStream(system, any, jsonEvents(1), target.admin),
       write,
     );
+    step("append to $all as admin");
+    results.allWriteAdmin = await outcome(
+      conn.appendToStream("$all", any, jsonEvents(1), target.admin),
+      write,
+    );
     const stream = streamName("authacl");
     step("create a user stream as ops");
     await conn.appendToStream(stream, noStream, jsonEvents(1), target.ops);

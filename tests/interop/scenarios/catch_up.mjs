@@ -179,4 +179,43 @@ main({
       writeLive: () => conn.appendToStream(a, 2, jsonEvents(2, "a", 3)),
     });
   },
+  /**
+   * Events appended while the history is being read (triggered from the handler of history event
+   * 1) are delivered exactly once, whichever side (history or live) they arrive on.
+   */
+  async stream_writes_during_catch_up() {
+    const conn = await connect();
+    const writer = await connect({}, "interop-catchup-writer");
+    const stream = streamName("catchuprace");
+    step("write history 0..5");
+    await conn.appendToStream(stream, noStream, jsonEvents(6));
+    let racing = null;
+    const result = await runCatchUp({
+      conn,
+      expected: 10,
+      accept: (ev) => {
+        if (ev.originalEventNumber.toNumber() === 1 && racing === null) {
+          racing = writer.appendToStream(stream, 5, jsonEvents(2, "e", 6));
+        }
+        return true;
+      },
+      start: (appeared, liveStarted, dropped) =>
+        conn.subscribeToStreamFrom(
+          stream,
+          null,
+          false,
+          appeared,
+          liveStarted,
+          dropped,
+          undefined,
+          2,
+        ),
+      writeLive: async () => {
+        await racing;
+        await writer.appendToStream(stream, 7, jsonEvents(2, "e", 8));
+      },
+    });
+    await close(writer);
+    return result;
+  },
 });

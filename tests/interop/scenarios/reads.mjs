@@ -238,4 +238,17 @@ main({
       backward: brief(backward),
     };
   },
+  /** Stream names and event types outside ASCII round-trip. */
+  async unicode_names() {
+    const conn = await connect();
+    const stream = `${streamName("uni")}-ünïcødé-流-🙂`;
+    step("append");
+    await conn.appendToStream(stream, noStream, [
+      es.createJsonEventData(randomUUID(), { ok: true }, null, "Événement🙂"),
+    ]);
+    step("read");
+    const read = slice(await conn.readStreamEventsForward(stream, 0, 10));
+    await close(conn);
+    return { stream, events: read.events.map((e) => e.event) };
+  },
 });

@@ -11,6 +11,7 @@ import {
   main,
   num,
   pos,
+  randomUUID,
   resolved,
   step,
   streamName,
@@ -161,5 +162,61 @@ main({
     sub.unsubscribe();
     await close(conn);
     return result;
+  },
+  /** A stream subscription with resolveLinkTos pushes links resolved to their targets. */
+  async resolve_links() {
+    const conn = await connect();
+    const target = streamName("subtarget");
+    const links = streamName("sublinks");
+    step("write target events 0..1");
+    const targetEvents = jsonEvents(2, "t");
+    await conn.appendToStream(target, noStream, targetEvents);
+    const received = [];
+    step("subscribe to the link stream, resolving links");
+    const sub = await conn.subscribeToStream(
+      links,
+      true,
+      (_s, ev) => void received.push(resolved(ev)),
+    );
+    step("write a link to 1@target");
+    const link = es.createEventData(randomUUID(), "$>", false, Buffer.from(`1@${target}`));
+    await conn.appendToStream(links, noStream, [link]);
+    await until("the pushed link", () => received.length >= 1);
+    sub.unsubscribe();
+    await close(conn);
+    return {
+      target,
+      links,
+      targetIds: targetEvents.map((e) => e.eventId),
+      linkId: link.eventId,
+      received,
+    };
+  },
+
+  /** A $all subscription also receives metadata events ($$stream), e.g. of a soft delete. */
+  async all_metadata_events() {
+    const conn = await connect();
+    const stream = streamName("suballmeta");
+    step("write event 0");
+    await conn.appendToStream(stream, noStream, jsonEvents(1));
+    const received = [];
+    step("subscribe to $all");
+    const sub = await conn.subscribeToAll(false, (_s, ev) => void received.push(resolved(ev)));
+    step("set metadata, then soft delete");
+    await conn.setStreamMetadataRaw(stream, -1, { custom: 1 });
+    await conn.deleteStream(stream, 0, false);
+    const mine = () => received.filter((e) => e.originalStreamId === `$$${stream}`);
+    await until("2 metadata events", () => mine().length >= 2);
+    sub.unsubscribe();
+    await close(conn);
+    return {
+      stream,
+      received: mine().map((e) => ({
+        stream: e.originalStreamId,
+        number: e.originalEventNumber,
+        type: e.event.type,
+        data: e.event.data,
+      })),
+    };
   },
 });

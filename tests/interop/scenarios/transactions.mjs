@@ -129,4 +129,25 @@ main({
     await close(conn);
     return { committed, readStatus: read.status, second };
   },
+  /** A stream hard-deleted between start and commit fails the commit with StreamDeletedError. */
+  async deleted_before_commit() {
+    const conn = await connect();
+    const stream = streamName("txdeleted");
+    step("write event 0");
+    await conn.appendToStream(stream, noStream, jsonEvents(1));
+    step("start with any and write");
+    const tx = await conn.startTransaction(stream, any);
+    await tx.write(jsonEvents(1, "tx"));
+    step("hard delete the stream");
+    await conn.deleteStream(stream, 0, true);
+    step("commit");
+    let commit;
+    try {
+      commit = { value: write(await tx.commit()) };
+    } catch (e) {
+      commit = { error: error(e) };
+    }
+    await close(conn);
+    return { commit };
+  },
 });
