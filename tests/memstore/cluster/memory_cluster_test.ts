@@ -14,6 +14,12 @@ import {
   ReadStreamEventsSchema,
   StreamEventAppearedSchema,
   SubscribeToStreamSchema,
+  TransactionCommitCompletedSchema,
+  TransactionCommitSchema,
+  TransactionStartCompletedSchema,
+  TransactionStartSchema,
+  TransactionWriteCompletedSchema,
+  TransactionWriteSchema,
   WriteEventsCompletedSchema,
   WriteEventsSchema,
 } from "../../../gen/client_messages_pb.ts";
@@ -608,4 +614,56 @@ Deno.test("a volatile subscription on a follower sees events written on the lead
   assert.equal(commandName(appeared.command), "StreamEventAppeared");
   const event = decodeMessage(StreamEventAppearedSchema, appeared.payload);
   assert.equal(event.event?.event?.eventType, "Placed");
+});
+
+Deno.test("a follower answers an undecodable write with BadRequest, not NotLeader, and stays open", async () => {
+  await using cluster = await heartbeatless();
+  await using follower = new WireClient(cluster.nodes[1].connectPipe());
+  const reply = await follower.request(TcpCommand.WriteEvents, new Uint8Array([0xff, 0xff, 0xff]));
+  assert.equal(commandName(reply.command), "BadRequest");
+  assert.match(new TextDecoder().decode(reply.payload), /Could not unwrap network package/);
+  const info = leaderInfoOf(
+    await follower.request(TcpCommand.WriteEvents, writeRequest("s", true)),
+  );
+  assert.equal(info.externalTcpPort, cluster.nodes[0].tcpPort);
+});
+
+Deno.test("a transaction run through a follower without require_leader commits on the leader's log", async () => {
+  await using cluster = await heartbeatless();
+  await using follower = new WireClient(cluster.nodes[2].connectPipe());
+  const started = await follower.call(
+    TcpCommand.TransactionStart,
+    TransactionStartSchema,
+    { eventStreamId: "orders-1", expectedVersion: -1n, requireLeader: false },
+    TcpCommand.TransactionStartCompleted,
+    TransactionStartCompletedSchema,
+  );
+  assert.equal(started.result, OperationResult.Success);
+  const written = await follower.call(
+    TcpCommand.TransactionWrite,
+    TransactionWriteSchema,
+    { transactionId: started.transactionId, events: [newEvent()], requireLeader: false },
+    TcpCommand.TransactionWriteCompleted,
+    TransactionWriteCompletedSchema,
+  );
+  assert.equal(written.result, OperationResult.Success);
+  const strict = await follower.request(
+    TcpCommand.TransactionCommit,
+    encodeMessage(TransactionCommitSchema, {
+      transactionId: started.transactionId,
+      requireLeader: true,
+    }),
+  );
+  leaderInfoOf(strict);
+  const committed = await follower.call(
+    TcpCommand.TransactionCommit,
+    TransactionCommitSchema,
+    { transactionId: started.transactionId, requireLeader: false },
+    TcpCommand.TransactionCommitCompleted,
+    TransactionCommitCompletedSchema,
+  );
+  assert.equal(committed.result, OperationResult.Success);
+  await using leader = new WireClient(cluster.nodes[0].connectPipe());
+  const read = await readStream(leader, "orders-1", true);
+  assert.equal(read.events.length, 1);
 });
