@@ -58,6 +58,7 @@ import {
   resolveCount,
   resolveReconnection,
 } from "./reconnection_policy.ts";
+import { TlsCertificateError } from "./tls.ts";
 import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
 
 /**
@@ -601,9 +602,14 @@ export class ReconnectingExecutor implements OperationExecutor {
         return;
       } catch (cause) {
         if (closing.aborted) break;
-        if (cause instanceof TypeError || cause instanceof RangeError) {
+        if (
+          cause instanceof TypeError || cause instanceof RangeError ||
+          cause instanceof TlsCertificateError
+        ) {
+          // Misuse (a bad option, an unreadable CA file) or an untrusted certificate: dialing
+          // again will not help.
           lastError = cause;
-          break; // Misuse (a bad host name, a bad option): dialing again will not help.
+          break;
         }
         lastError = cause instanceof Error ? cause : new Error(String(cause));
         this.#redirect = undefined;

@@ -7,6 +7,7 @@
  */
 
 import type { Duplex } from "../wire/duplex.ts";
+import { caCertificates, certificateFailure, type TlsSettings } from "./tls.ts";
 
 /** A TCP endpoint. */
 export interface Endpoint {
@@ -16,11 +17,11 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** TLS settings; `true` means TLS with the system's trust store. */
-export interface TlsOptions {
-  /** Extra PEM-encoded CA certificates to trust. */
-  readonly caCerts?: string[];
-}
+/**
+ * TLS settings: extra CA certificates (PEM text or files) and the development-only hostname
+ * switch. Deno cannot skip certificate verification per connection; see `tls.ts`.
+ */
+export type TlsOptions = TlsSettings;
 
 /** What a {@linkcode Dialer} gets besides the endpoint. */
 export interface DialOptions {
@@ -75,11 +76,14 @@ export function socketDuplex(conn: Deno.Conn): Duplex {
  */
 export const tcpDialer: Dialer = async (endpoint, { tls, signal }) => {
   signal.throwIfAborted();
+  const caCerts = tls ? await caCertificates(tls) : undefined;
+  signal.throwIfAborted();
   const attempt = tls
     ? Deno.connectTls({
       hostname: endpoint.hostname,
       port: endpoint.port,
-      caCerts: tls.caCerts,
+      caCerts,
+      unsafelyDisableHostnameVerification: tls.dangerouslyDisableHostnameVerification ?? false,
     })
     : Deno.connect({ hostname: endpoint.hostname, port: endpoint.port, transport: "tcp" });
   let onAbort: (() => void) | undefined;
@@ -91,7 +95,12 @@ export const tcpDialer: Dialer = async (endpoint, { tls, signal }) => {
     const conn = await Promise.race([attempt, aborted]);
     if (tls) {
       // Complete the handshake here, so an untrusted certificate fails the dial itself.
-      await Promise.race([(conn as Deno.TlsConn).handshake(), aborted]);
+      await Promise.race([
+        (conn as Deno.TlsConn).handshake().catch((error) => {
+          throw certificateFailure(error, endpoint.hostname, endpoint.port);
+        }),
+        aborted,
+      ]);
     } else {
       (conn as Deno.TcpConn).setNoDelay(true);
     }
