@@ -376,3 +376,15 @@ interopTest(
     assert.equal(r.fromStart.isEndOfStream, true);
   },
 );
+
+interopTest(
+  "readAllEventsForward/Backward from a negative position other than (-1, -1) fail with a server error",
+  "all_reads.mjs",
+  "invalid_position",
+  (r) => {
+    for (const direction of ["forward", "backward"]) {
+      assert.equal(r[direction].value, undefined, `${direction} must fail`);
+      assert.match(r[direction].error.message, /^Server error: Invalid position/, direction);
+    }
+  },
+);

@@ -136,6 +136,26 @@ interopTest(
   },
 );
 
+interopTest(
+  "appendToStream with expected version -3 or -5 or an all-zero event id gets BadRequest and the connection stays usable",
+  "append.mjs",
+  "bad_requests",
+  (r) => {
+    for (const [label, outcome] of Object.entries(r.results) as [string, ScenarioResult][]) {
+      assert.equal(outcome.value, undefined, `${label} must fail`);
+      assert.match(
+        outcome.error.message,
+        /^Bad request: Could not unwrap network package for command WriteEvents/,
+        label,
+      );
+    }
+    assert.equal(r.valid.nextExpectedVersion, 0);
+    assert.deepEqual(r.numbers, [0], "nothing of the bad requests was written");
+    assert.equal(r.stats.disconnected, 0, "BadRequest for a bad payload keeps the connection");
+    assert.equal(r.stats.reconnecting, 0);
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Deletes (PROTOCOL.md §4.6)
 

@@ -1,6 +1,17 @@
 // $all reads forward and backward (admin credentials), positions and paging.
 // Run: node all_reads.mjs <scenario> --host H --port P
-import { allSlice, close, connect, es, jsonEvents, main, step, streamName, write } from "./lib.mjs";
+import {
+  allSlice,
+  close,
+  connect,
+  es,
+  jsonEvents,
+  main,
+  outcome,
+  step,
+  streamName,
+  write,
+} from "./lib.mjs";
 
 const { noStream, any } = es.expectedVersion;
 
@@ -95,5 +106,21 @@ main({
       fromEnd,
       fromStart,
     };
+  },
+  /** A negative position other than (-1, -1) is an error ("Invalid position."). */
+  async invalid_position() {
+    const conn = await connect();
+    step("forward from (-2, -2)");
+    const forward = await outcome(
+      conn.readAllEventsForward(new es.Position(-2, -2), 10),
+      (s) => s.events.length,
+    );
+    step("backward from (-2, -2)");
+    const backward = await outcome(
+      conn.readAllEventsBackward(new es.Position(-2, -2), 10),
+      (s) => s.events.length,
+    );
+    await close(conn);
+    return { forward, backward };
   },
 });

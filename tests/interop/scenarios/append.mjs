@@ -8,6 +8,7 @@ import {
   jsonEvents,
   main,
   outcome,
+  randomUUID,
   slice,
   step,
   streamName,
@@ -204,5 +205,31 @@ main({
       exact,
       numbers: after.numbers,
     };
+  },
+  /**
+   * Requests the server cannot accept (expected version -3 or -5, all-zero event id) are
+   * answered with BadRequest; the connection stays usable. (NEC itself refuses an empty type.)
+   */
+  async bad_requests() {
+    const conn = await connect();
+    const stream = streamName("bad");
+    const results = {};
+    step("expected version -3");
+    results.expectedMinus3 = await outcome(conn.appendToStream(stream, -3, jsonEvents(1)), write);
+    step("expected version -5");
+    results.expectedMinus5 = await outcome(conn.appendToStream(stream, -5, jsonEvents(1)), write);
+    step("all-zero event id");
+    results.zeroId = await outcome(
+      conn.appendToStream(stream, any, [
+        es.createEventData("00000000-0000-0000-0000-000000000000", "T", false, Buffer.from("x")),
+      ]),
+      write,
+    );
+    step("a valid append on the same connection");
+    const valid = write(await conn.appendToStream(stream, noStream, jsonEvents(1)));
+    const read = await readAll(conn, stream);
+    const stats = { ...conn.stats, closed: [...conn.stats.closed] };
+    await close(conn);
+    return { results, valid, numbers: read.numbers, stats };
   },
 });
