@@ -187,18 +187,21 @@ class Attempt implements Operation<unknown> {
   readonly #operation: Operation<unknown>;
   readonly #tls: boolean;
   readonly #onFail: (attempt: Attempt, error: Error) => void;
+  readonly #onComplete: (attempt: Attempt) => void;
   #reject!: (error: Error) => void;
 
   constructor(
     operation: Operation<unknown>,
     tls: boolean,
     onFail: (attempt: Attempt, error: Error) => void,
+    onComplete: (attempt: Attempt) => void,
   ) {
     this.name = operation.name;
     this.credentials = operation.credentials;
     this.#operation = operation;
     this.#tls = tls;
     this.#onFail = onFail;
+    this.#onComplete = onComplete;
     this.result = new Promise((resolve, reject) => {
       this.#reject = reject;
       operation.result.then(resolve, reject);
@@ -213,6 +216,7 @@ class Attempt implements Operation<unknown> {
     if (pkg.command === TcpCommand.NotHandled) this.leader = leaderEndpoint(pkg, this.#tls);
     const disposition = this.#operation.handle(pkg);
     this.continuing = disposition.kind === "continue";
+    if (disposition.kind === "complete") this.#onComplete(this);
     return disposition;
   }
 
@@ -446,6 +450,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       entry.operation,
       this.#tls !== undefined,
       (failed, error) => this.#attemptFailed(entry, failed, error),
+      (done) => this.#attemptCompleted(entry, done),
     );
     if (!entry.settled) entry.attempts++;
     entry.attempt = attempt;
@@ -464,6 +469,14 @@ export class ReconnectingExecutor implements OperationExecutor {
     this.#clearTimers(entry);
     // A subscription stays attached while its dispatcher registration lives.
     if (!entry.attempt?.continuing) this.#forget(entry);
+  }
+
+  /** The dispatcher forgot the attempt: an attached subscription that ended is forgotten too. */
+  #attemptCompleted(entry: Entry, attempt: Attempt): void {
+    if (attempt !== entry.attempt || !entry.settled) return; // #settle forgets one-shot ones.
+    entry.attempt = undefined;
+    entry.connection = undefined;
+    this.#forget(entry);
   }
 
   #attemptFailed(entry: Entry, attempt: Attempt, error: Error): void {

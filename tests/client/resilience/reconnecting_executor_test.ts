@@ -371,11 +371,13 @@ class PingSubscription implements Operation<void>, ReconnectAware {
     this.requests++;
     return { command: TcpCommand.Ping, payload: new Uint8Array(0) };
   }
+  /** Pongs after the first: the last one ends the operation. */
+  endAfter = Infinity;
   handle(pkg: Package): Disposition {
     assert.equal(pkg.command, TcpCommand.Pong);
     this.confirmations++;
     this.#resolve();
-    return { kind: "continue" };
+    return this.confirmations >= this.endAfter ? { kind: "complete" } : { kind: "continue" };
   }
   fail(error: Error): void {
     this.failure ??= error;
@@ -430,6 +432,33 @@ Deno.test("a confirmed operation that declines to resubscribe fails with the con
   assert.equal(subscription.requests, 1);
   assert.equal(executor.pendingOperations, 0);
   recorder.stop();
+});
+
+Deno.test("sendFor() talks on behalf of an attached operation, which is forgotten when it completes", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using executor = await ReconnectingExecutor.open({
+    endpoint: MEMSTORE,
+    dialer: () => Promise.resolve(store.connectPipe()),
+  });
+  const subscription = new PingSubscription(true);
+  subscription.endAfter = 2;
+  await executor.execute(subscription);
+  assert.equal(executor.pendingOperations, 1);
+  await executor.sendFor(subscription, { command: TcpCommand.Ping, payload: new Uint8Array(0) });
+  await executor.execute(
+    new RequestOperation("Ping", {
+      command: TcpCommand.Ping,
+      payload: new Uint8Array(0),
+      responseCommand: TcpCommand.Pong,
+      decode: () => undefined,
+    }),
+  ); // replies come in order: the subscription's second Pong has been handled
+  assert.equal(subscription.confirmations, 2);
+  assert.equal(executor.pendingOperations, 0);
+  await assert.rejects(
+    executor.sendFor(subscription, { command: TcpCommand.Ping, payload: new Uint8Array(0) }),
+    ConnectionClosedError,
+  );
 });
 
 Deno.test("a ping over the executor works and toString() names the state", async () => {
