@@ -34,11 +34,13 @@ const PROCESS_LIMIT_MS = 60_000;
 let nodePath: Promise<string> | undefined;
 
 /**
- * The absolute path of Node.js from PATH. Resolved by hand because Deno runs itself when asked
- * for a `node` that is not installed, and these tests are about Node.js running NEC.
+ * The absolute path of Node.js from PATH. Resolved by hand, skipping Deno itself: Deno runs itself
+ * when asked for a missing `node` and puts a `node` link to itself on its children's PATH, and
+ * these tests are about Node.js running NEC.
  */
 function findNode(): Promise<string> {
   nodePath ??= (async () => {
+    const deno = await Deno.realPath(Deno.execPath());
     const names = Deno.build.os === "windows" ? ["node.exe", "node.cmd"] : ["node"];
     const separator = Deno.build.os === "windows" ? ";" : ":";
     for (const dir of (Deno.env.get("PATH") ?? "").split(separator)) {
@@ -47,7 +49,9 @@ function findNode(): Promise<string> {
         const candidate = `${dir.replace(/[\\/]+$/, "")}/${name}`;
         try {
           const info = await Deno.stat(candidate);
-          if (info.isFile) return candidate;
+          const real = await Deno.realPath(candidate);
+          const isDeno = real === deno || /^deno(\.exe)?$/.test(real.split(/[\\/]/).at(-1) ?? "");
+          if (info.isFile && !isDeno) return candidate;
         } catch {
           // not here
         }
