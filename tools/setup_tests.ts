@@ -99,7 +99,8 @@ async function main(): Promise<void> {
       fail(
         `"${tool}" was not found on PATH (or does not run). The interop tests run ` +
           `node-eventstore-client under Node.js: install Node.js 18 or later with npm, then ` +
-          `run "deno task test" again.${probe ? `\n${probe.output}` : ""}`,
+          `run "deno task test" again.` +
+          (probe && !probe.output.trimStart().startsWith("deno") ? `\n${probe.output}` : ""),
       );
     }
   }
