@@ -62,7 +62,7 @@ interopTest(
 );
 
 interopTest(
-  "users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, $all writes, stream $acl",
+  "users without rights get AccessDeniedError: $all reads by ops/anonymous, system streams, $all writes, metastream deletes, stream $acl",
   "auth.mjs",
   "access_denied",
   (r) => {
@@ -71,6 +71,7 @@ interopTest(
     assert.deepEqual(r.results.readAllAdmin, { value: "forward" });
     assertAccessDenied(r.results.systemWriteOps, "Write", r.system);
     assertAccessDenied(r.results.allWriteAdmin, "Write", "$all");
+    assertAccessDenied(r.results.metastreamDeleteAdmin, "Delete", r.metastream);
     assert.equal(r.results.systemWriteAdmin.value?.nextExpectedVersion, 0);
     assert.equal(r.results.setAcl.value?.nextExpectedVersion, 0);
     assertAccessDenied(r.results.aclReadOps, "Read", r.stream);

@@ -335,3 +335,13 @@ interopTest(
     assert.deepEqual(r.thirdDrop, { reason: "userInitiated", error: null });
   },
 );
+
+interopTest(
+  "a persistent subscription redelivers a message that was neither acked nor nakked within the message timeout",
+  "persistent.mjs",
+  "message_timeout",
+  (r) => {
+    assert.deepEqual(r.deliveries.map((d: ScenarioResult) => d.number), [0, 0]);
+    assert.equal(r.deliveries[0].id, r.deliveries[1].id);
+  },
+);

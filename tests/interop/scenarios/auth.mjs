@@ -130,6 +130,14 @@ main({
       conn.appendToStream("$all", any, jsonEvents(1), target.admin),
       write,
     );
+    step("delete a metastream as admin");
+    const metaOf = streamName("authmeta");
+    await conn.appendToStream(metaOf, noStream, jsonEvents(1), target.admin);
+    await conn.setStreamMetadataRaw(metaOf, -1, { custom: 1 }, target.admin);
+    results.metastreamDeleteAdmin = await outcome(
+      conn.deleteStream(`$$${metaOf}`, any, false, target.admin),
+      () => "deleted",
+    );
     const stream = streamName("authacl");
     step("create a user stream as ops");
     await conn.appendToStream(stream, noStream, jsonEvents(1), target.ops);
@@ -175,6 +183,6 @@ main({
       (s) => s.status,
     );
     await close(conn);
-    return { system, stream, named, results };
+    return { system, stream, named, metastream: `$$${metaOf}`, results };
   },
 });

@@ -24,12 +24,15 @@ const {
 } = es;
 
 /** Group settings: 10 s message timeout, `maxRetryCount` retries, start at `startFrom`. */
-function settings(maxRetryCount = 10, { startFrom = 0, maxSubscriberCount = 0 } = {}) {
+function settings(
+  maxRetryCount = 10,
+  { startFrom = 0, maxSubscriberCount = 0, messageTimeout = 10000 } = {},
+) {
   return new PersistentSubscriptionSettings(
     false, // resolveLinkTos
     startFrom,
     false, // extraStatistics
-    10000, // messageTimeout (ms)
+    messageTimeout, // ms
     maxRetryCount,
     500, // liveBufferSize
     20, // readBatchSize
@@ -369,5 +372,34 @@ main({
       deleted,
       thirdDrop,
     };
+  },
+  /** A message neither acked nor nakked is redelivered after the message timeout. */
+  async message_timeout() {
+    const conn = await connect();
+    const stream = streamName("ptimeout");
+    const group = "group-timeout";
+    step("write event 0");
+    await conn.appendToStream(stream, noStream, jsonEvents(1));
+    step("create the group (message timeout 500 ms)");
+    await conn.createPersistentSubscription(stream, group, settings(10, { messageTimeout: 500 }));
+    const deliveries = [];
+    step("connect; leave the first delivery unanswered, ack the second");
+    const sub = await conn.connectToPersistentSubscription(
+      stream,
+      group,
+      (s, ev) => {
+        deliveries.push(delivery(ev));
+        if (deliveries.length > 1) s.acknowledge(ev);
+      },
+      undefined,
+      undefined,
+      10,
+      false,
+    );
+    step("wait for the redelivery");
+    await until("a redelivery after the message timeout", () => deliveries.length >= 2, 10000);
+    sub.stop();
+    await close(conn);
+    return { deliveries };
   },
 });
