@@ -78,6 +78,11 @@ export interface ClusterNodeContext {
   gossip(node: ClusterNode): unknown;
 }
 
+/** A host as written in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 /** A cluster node (internal: tests get it as {@linkcode MemoryClusterNode}). */
 export class ClusterNode implements MemoryClusterNode {
   readonly index: number;
@@ -147,11 +152,11 @@ export class ClusterNode implements MemoryClusterNode {
   }
 
   get url(): string {
-    return `${this.secure ? "tls" : "tcp"}://${this.hostname}:${this.tcpPort}`;
+    return `${this.secure ? "tls" : "tcp"}://${urlHost(this.hostname)}:${this.tcpPort}`;
   }
 
   get gossipSeed(): string {
-    return `${this.#httpScheme}://${this.hostname}:${this.httpPort}`;
+    return `${this.#httpScheme}://${urlHost(this.hostname)}:${this.httpPort}`;
   }
 
   get gossipUrl(): string {

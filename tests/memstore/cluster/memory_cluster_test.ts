@@ -667,3 +667,23 @@ Deno.test("a transaction run through a follower without require_leader commits o
   const read = await readStream(leader, "orders-1", true);
   assert.equal(read.events.length, 1);
 });
+
+Deno.test({
+  name: "a cluster on ::1 writes IPv6 hosts in brackets and discovery still finds the leader",
+  ignore: !(() => {
+    try {
+      Deno.listen({ hostname: "::1", port: 0 }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    await using cluster = await startMemoryCluster({ heartbeat: false, hostname: "::1" });
+    const leader = cluster.nodes[0];
+    assert.equal(leader.url, `tcp://[::1]:${leader.tcpPort}`);
+    assert.equal(leader.gossipSeed, `http://[::1]:${leader.httpPort}`);
+    const found = await discoverNode({ seeds: cluster.gossipSeeds, maxDiscoverAttempts: 1 });
+    assert.deepEqual([found.host, found.port], ["::1", leader.tcpPort]);
+  },
+});
