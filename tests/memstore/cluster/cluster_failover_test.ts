@@ -3,6 +3,7 @@
  * leader dies, end to end over loopback TCP and real gossip.
  */
 import assert from "node:assert/strict";
+import { connect } from "../../../lib/client/client.ts";
 import { ClusterDiscoverer } from "../../../lib/client/discovery/discover_node.ts";
 import {
   discoveryEndpoints,
@@ -46,4 +47,17 @@ Deno.test("a client that found the leader by gossip fails over to the new leader
   assert.equal(executor.endpoint?.port, cluster.nodes[1].tcpPort);
   const events = await client.get("orders-1");
   assert.deepEqual(events.map((e) => e.json()), [{ n: 1 }, { n: 2 }]);
+});
+
+Deno.test("connect() with the cluster's gossip seeds lands on the leader, in both gossip eras", async () => {
+  for (const gossipShape of ["20", "5"] as const) {
+    await using cluster = await startMemoryCluster({ heartbeat: false, gossipShape });
+    await cluster.killLeader();
+    await using client = await connect({ discovery: { seeds: [...cluster.gossipSeeds] } });
+    assert.deepEqual(cluster.nodes.map((n) => n.connectionCount), [0, 1, 0]);
+    // Node 0 is dead and node 2 is a follower: a require-leader write only succeeds on node 1.
+    await client.publishEvent("orders-1", "Placed", { body: { era: gossipShape } });
+    const [event] = await client.get("orders-1", { requireLeader: true });
+    assert.deepEqual(event.json(), { era: gossipShape });
+  }
 });
