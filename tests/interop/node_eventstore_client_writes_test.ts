@@ -251,6 +251,8 @@ interopTest(
     }
     assertStreamDeleted(r.deleteAgain, r.read.stream);
     assert.equal(r.meta.isStreamDeleted, true);
+    // A delete reports the position of its tombstone (PROTOCOL.md §4.6).
+    assert.equal(r.deleted.value.commit, r.tombstonePosition.commit, "delete position");
     // $all keeps everything: the tombstone (newest) and the events it hides (PROTOCOL.md §4.9).
     assert.deepEqual(r.inAll, [
       { number: LONG_MAX, type: "$streamDeleted", data: "" },

@@ -160,8 +160,9 @@ main({
     const all = allSlice(
       await conn.readAllEventsBackward(es.positions.end, 50),
     );
-    const inAll = all.events
-      .filter((e) => e.originalStreamId === stream)
+    const ours = all.events.filter((e) => e.originalStreamId === stream);
+    const tombstonePosition = ours[0]?.position ?? null;
+    const inAll = ours
       .map((e) => ({
         number: e.event.number,
         type: e.event.type,
@@ -177,6 +178,7 @@ main({
       deleteAgain,
       meta,
       inAll,
+      tombstonePosition,
     };
   },
 
