@@ -12,6 +12,8 @@ import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import type { Subscription } from "./subscription.ts";
 import { subscriptionExecutor } from "./subscription_executor.ts";
+import { startCatchUpSubscription } from "./catch_up_subscription.ts";
+import { toBigInt } from "../expected_version.ts";
 import { startVolatileSubscription } from "./volatile_subscription.ts";
 
 /** What the subscription methods need from the client. */
@@ -30,6 +32,8 @@ export interface SubscriptionOptions extends CallOptions {
   readonly resolveLinks?: boolean;
   /** The most events buffered for the consumer (default 1000). */
   readonly bufferSize?: number;
+  /** Catch-up only: called each time the subscription has caught up and goes live. */
+  readonly onLive?: () => void;
 }
 
 /** Options of `Client.subscribeTo`. */
@@ -64,7 +68,14 @@ export const DEFAULT_BATCH_SIZE = 100;
 /** Default `checkpointInterval` of filtered subscriptions. */
 export const DEFAULT_CHECKPOINT_INTERVAL = 32;
 
-const COMMON_KEYS = ["resolveLinks", "bufferSize", "startFrom", "batchSize"];
+const COMMON_KEYS = ["resolveLinks", "bufferSize", "startFrom", "batchSize", "onLive"];
+
+function checkCallback<T>(value: T, key: string, method: string): T {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a function`);
+  }
+  return value;
+}
 
 function checkBoolean(value: unknown, key: string, method: string): boolean | undefined {
   if (value !== undefined && typeof value !== "boolean") {
@@ -101,7 +112,8 @@ export function checkFilter(value: unknown, method: string): AllFilter | undefin
 }
 
 /**
- * Subscribes to a stream: volatile without `startFrom`.
+ * Subscribes to a stream: volatile without `startFrom`, catch-up (history from `startFrom`, then
+ * live) with it.
  *
  * @throws {TypeError} / {RangeError} for bad arguments
  * @throws {SubscriptionDroppedError} if a volatile subscription is refused
@@ -130,8 +142,22 @@ export async function subscribeTo(
       { signal: call.signal, timeout: call.timeout },
     );
   }
-  void batchSize;
-  throw new TypeError("Catch-up subscriptions are not available yet");
+  const startFrom = toBigInt(call.startFrom, "startFrom");
+  if (startFrom < 0n) {
+    throw new RangeError(
+      `Invalid option "startFrom" ${startFrom} for subscribeTo(): expected a number >= 0`,
+    );
+  }
+  return startCatchUpSubscription(executor, {
+    stream,
+    startFrom,
+    resolveLinks,
+    batchSize,
+    bufferSize,
+    credentials,
+    requireLeader: call.requireLeader ?? host.requireLeader,
+    onLive: checkCallback(call.onLive, "onLive", "subscribeTo"),
+  });
 }
 
 /**
@@ -166,9 +192,7 @@ export async function subscribeToAll(
     method,
     DEFAULT_CHECKPOINT_INTERVAL,
   );
-  if (call.onCheckpoint !== undefined && typeof call.onCheckpoint !== "function") {
-    throw new TypeError(`Invalid option "onCheckpoint" for ${method}(): expected a function`);
-  }
+  checkCallback(call.onCheckpoint, "onCheckpoint", method);
   if (call.startFrom !== undefined && !(call.startFrom instanceof Position)) {
     throw new TypeError(`Invalid option "startFrom" for ${method}(): expected a Position`);
   }
@@ -189,6 +213,17 @@ export async function subscribeToAll(
       { signal: call.signal, timeout: call.timeout },
     );
   }
-  void batchSize;
-  throw new TypeError("Catch-up subscriptions are not available yet");
+  return startCatchUpSubscription(executor, {
+    stream: "",
+    startFrom: call.startFrom,
+    resolveLinks,
+    batchSize,
+    bufferSize,
+    credentials,
+    requireLeader: call.requireLeader ?? host.requireLeader,
+    filter,
+    checkpointInterval,
+    onCheckpoint: call.onCheckpoint,
+    onLive: checkCallback(call.onLive, "onLive", method),
+  });
 }

@@ -6,6 +6,7 @@
  */
 
 import { type Client, connect } from "../../../../lib/client/client.ts";
+import type { ConnectOptions } from "../../../../lib/client/settings.ts";
 import { newEvent } from "../../../../lib/client/new_event.ts";
 import type { ResolvedEvent } from "../../../../lib/client/resolved_event.ts";
 import { type MemoryStore, startMemoryStore } from "../../../../lib/memstore/mod.ts";
@@ -22,10 +23,14 @@ export interface StoreAndClient extends AsyncDisposable {
   connectAgain(): Promise<Client>;
 }
 
-/** Starts a memstore (no TCP listener) and connects a client over a pipe. */
-export async function openStore(): Promise<StoreAndClient> {
+/**
+ * Starts a memstore (no TCP listener) and connects a client over a pipe; `options` go to
+ * `connect()` (e.g. `{ reconnection: false }`).
+ */
+export async function openStore(options: ConnectOptions = {}): Promise<StoreAndClient> {
   const store = await startMemoryStore({ listen: false });
-  const connectAgain = () => connect({ transport: () => Promise.resolve(store.connectPipe()) });
+  const connectAgain = () =>
+    connect({ ...options, transport: () => Promise.resolve(store.connectPipe()) });
   const client = await connectAgain();
   return {
     store,
