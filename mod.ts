@@ -42,6 +42,7 @@ export {
   WrongExpectedVersionError,
 } from "./lib/errors.ts";
 export { SubscriptionDroppedError } from "./lib/client/subscriptions/drop.ts";
+export { PersistentSubscriptionError } from "./lib/client/subscriptions/persistent_group_operations.ts";
 
 export type {
   Client,
@@ -73,6 +74,20 @@ export type { DeleteResult, WriteResult } from "./lib/client/write_operations.ts
 export type { DropReason, SubscriptionDrop } from "./lib/client/subscriptions/drop.ts";
 export type { Subscription } from "./lib/client/subscriptions/subscription.ts";
 export type {
+  CatchUpPhase,
+  CatchUpSubscription,
+} from "./lib/client/subscriptions/catch_up_subscription.ts";
+export type {
+  ConsumerStrategy,
+  PersistentSubscriptionSettings,
+} from "./lib/client/subscriptions/persistent_group_operations.ts";
+export type {
+  NakAction,
+  PersistentSubscription,
+} from "./lib/client/subscriptions/persistent_subscription.ts";
+export type {
+  ConnectSubscriptionOptions,
+  PersistentSubscriptionOptions,
   SubscribeToAllOptions,
   SubscribeToOptions,
   SubscriptionOptions,

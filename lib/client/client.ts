@@ -51,6 +51,21 @@ import {
 } from "./write_operations.ts";
 import { EventNotFoundError, StreamDeletedError } from "../errors.ts";
 import { discoverNode } from "./discovery/discover_node.ts";
+import {
+  connectSubscription,
+  type ConnectSubscriptionOptions,
+  createSubscription,
+  deleteSubscription,
+  type PersistentSubscriptionOptions,
+  subscribeTo,
+  subscribeToAll,
+  type SubscribeToAllOptions,
+  type SubscribeToOptions,
+  type SubscriptionHost,
+  updateSubscription,
+} from "./subscriptions/subscription_api.ts";
+import type { Subscription } from "./subscriptions/subscription.ts";
+import type { PersistentSubscription } from "./subscriptions/persistent_subscription.ts";
 
 /** Options of {@linkcode Client.publishEvent}. */
 export interface PublishEventOptions extends CallOptions {
@@ -686,6 +701,123 @@ export class Client {
     const base = { stream, expectedVersion: toExpectedVersion(call.expectedVersion ?? -2n) };
     const id = await this.execute(transactionStartOperation(this.writeContext(base, call)), call);
     return new Transaction(this, this.writeContext(base, call), id);
+  }
+
+  #subscriptionHost(): SubscriptionHost {
+    return {
+      executor: this.#executor,
+      credentials: this.#settings.credentials,
+      requireLeader: this.#settings.requireLeader,
+    };
+  }
+
+  /**
+   * Subscribes to a stream. Without `startFrom`: a volatile subscription (live events only),
+   * resolved once the server confirmed it. With `startFrom`: a catch-up subscription that reads
+   * the stream from that event number, then delivers live events, without gaps or duplicates.
+   *
+   * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
+   *
+   * @example
+   * ```ts ignore
+   * await using subscription = await conn.subscribeTo("orders", { startFrom: 0 });
+   * for await (const event of subscription) console.log(event.eventNumber, event.type);
+   * ```
+   */
+  subscribeTo(stream: string, options?: SubscribeToOptions): Promise<Subscription> {
+    return subscribeTo(this.#subscriptionHost(), stream, options);
+  }
+
+  /**
+   * Subscribes to `$all` (admins only by default): volatile without `startFrom`, catch-up from
+   * a position with it; `filter` selects events by stream name or event type on the server.
+   *
+   * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
+   *
+   * @example
+   * ```ts ignore
+   * await using subscription = await conn.subscribeToAll({
+   *   filter: { on: "eventType", prefixes: ["order-"] },
+   *   onCheckpoint: (position) => console.log("checkpoint", position.toString()),
+   * });
+   * ```
+   */
+  subscribeToAll(options?: SubscribeToAllOptions): Promise<Subscription> {
+    return subscribeToAll(this.#subscriptionHost(), options);
+  }
+
+  /**
+   * Creates a persistent subscription group on a stream (admins and operators only). Settings
+   * default to photon-pump's (start from -1 = new events only, resolve links, 30 s message
+   * timeout, 10 retries, round robin, …).
+   *
+   * @throws {PersistentSubscriptionError} `"already-exists"` if the group exists
+   *
+   * @example
+   * ```ts ignore
+   * await conn.createSubscription("workers", "orders", { startFrom: 0, maxRetryCount: 3 });
+   * ```
+   */
+  createSubscription(
+    group: string,
+    stream: string,
+    options?: PersistentSubscriptionOptions,
+  ): Promise<void> {
+    return createSubscription(this.#subscriptionHost(), group, stream, options);
+  }
+
+  /**
+   * Replaces a persistent subscription group's settings; its consumers are dropped.
+   *
+   * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
+   *
+   * @example
+   * ```ts ignore
+   * await conn.updateSubscription("workers", "orders", { messageTimeout: 5000 });
+   * ```
+   */
+  updateSubscription(
+    group: string,
+    stream: string,
+    options?: PersistentSubscriptionOptions,
+  ): Promise<void> {
+    return updateSubscription(this.#subscriptionHost(), group, stream, options);
+  }
+
+  /**
+   * Deletes a persistent subscription group; its consumers are dropped.
+   *
+   * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
+   *
+   * @example
+   * ```ts ignore
+   * await conn.deleteSubscription("workers", "orders");
+   * ```
+   */
+  deleteSubscription(group: string, stream: string, options?: CallOptions): Promise<void> {
+    return deleteSubscription(this.#subscriptionHost(), group, stream, options);
+  }
+
+  /**
+   * Connects to a persistent subscription group as one of its consumers: a stream of events
+   * with `ack()` / `nack()`. With `autoAck` (default) each event is acknowledged once the loop
+   * body finished; leaving the loop early naks the event in hand with `"retry"`.
+   *
+   * @throws {SubscriptionDroppedError} `"not-found"`, `"access-denied"` or
+   * `"subscriber-max-count-reached"` when the server refuses
+   *
+   * @example
+   * ```ts ignore
+   * await using subscription = await conn.connectSubscription("workers", "orders");
+   * for await (const event of subscription) console.log(event.type, event.retryCount);
+   * ```
+   */
+  connectSubscription(
+    group: string,
+    stream: string,
+    options?: ConnectSubscriptionOptions,
+  ): Promise<PersistentSubscription> {
+    return connectSubscription(this.#subscriptionHost(), group, stream, options);
   }
 
   /** Closes the connection; pending operations fail with `ConnectionClosedError`. */

@@ -1,6 +1,8 @@
 /**
  * The client's subscription methods, checked and assembled here so the client only delegates:
- * `subscribeTo` (volatile, or catch-up with `startFrom`) and `subscribeToAll`.
+ * `subscribeTo` (volatile, or catch-up with `startFrom`), `subscribeToAll`, and the persistent
+ * subscription methods (`createSubscription`, `updateSubscription`, `deleteSubscription`,
+ * `connectSubscription`).
  *
  * @module
  */
@@ -14,6 +16,18 @@ import type { Subscription } from "./subscription.ts";
 import { subscriptionExecutor } from "./subscription_executor.ts";
 import { startCatchUpSubscription } from "./catch_up_subscription.ts";
 import { toBigInt } from "../expected_version.ts";
+import {
+  createGroupOperation,
+  deleteGroupOperation,
+  PERSISTENT_SETTING_KEYS,
+  type PersistentSubscriptionSettings,
+  resolvePersistentSettings,
+  updateGroupOperation,
+} from "./persistent_group_operations.ts";
+import {
+  connectPersistentSubscription,
+  type PersistentSubscription,
+} from "./persistent_subscription.ts";
 import { startVolatileSubscription } from "./volatile_subscription.ts";
 
 /** What the subscription methods need from the client. */
@@ -226,4 +240,148 @@ export async function subscribeToAll(
     onCheckpoint: call.onCheckpoint,
     onLive: checkCallback(call.onLive, "onLive", method),
   });
+}
+
+/** Options of `Client.createSubscription` and `Client.updateSubscription`. */
+export interface PersistentSubscriptionOptions
+  extends PersistentSubscriptionSettings, CallOptions {}
+
+/** Options of `Client.connectSubscription`. */
+export interface ConnectSubscriptionOptions extends CallOptions {
+  /** Unacknowledged messages the server may send, and the client's queue bound (default 10). */
+  readonly bufferSize?: number;
+  /**
+   * Acknowledge each event when the consumer asks for the next one (default true); leaving a
+   * `for await` loop early naks the event in hand with `"retry"`.
+   */
+  readonly autoAck?: boolean;
+}
+
+/** Default `bufferSize` of persistent subscriptions (photon-pump's and .NET's). */
+export const DEFAULT_PERSISTENT_BUFFER_SIZE = 10;
+
+function checkGroup(group: unknown, method: string): string {
+  if (typeof group !== "string" || group.length === 0) {
+    throw new TypeError(`Invalid group name for ${method}(): expected a non-empty string`);
+  }
+  return group;
+}
+
+async function changeGroup(
+  host: SubscriptionHost,
+  verb: "create" | "update",
+  group: string,
+  stream: string,
+  options: PersistentSubscriptionOptions | undefined,
+): Promise<void> {
+  const method = `${verb}Subscription`;
+  const call = checkOptions(method, options, PERSISTENT_SETTING_KEYS);
+  checkGroup(group, method);
+  checkStream(stream, method);
+  const { credentials, requireLeader: _l, signal, timeout, ...settings } = call;
+  const resolved = resolvePersistentSettings(settings);
+  const build = verb === "create" ? createGroupOperation : updateGroupOperation;
+  await host.executor.execute(build(group, stream, resolved, credentials ?? host.credentials), {
+    signal,
+    timeout,
+  });
+}
+
+/**
+ * Creates a persistent subscription group on a stream.
+ *
+ * @throws {PersistentSubscriptionError} `"already-exists"` if the group exists
+ * @throws {AccessDeniedError} unless the user is an admin or operator
+ *
+ * @example
+ * ```ts ignore
+ * await createSubscription(host, "workers", "orders", { startFrom: 0, maxRetryCount: 3 });
+ * ```
+ */
+export function createSubscription(
+  host: SubscriptionHost,
+  group: string,
+  stream: string,
+  options?: PersistentSubscriptionOptions,
+): Promise<void> {
+  return changeGroup(host, "create", group, stream, options);
+}
+
+/**
+ * Replaces a group's settings; its consumers are dropped.
+ *
+ * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
+ *
+ * @example
+ * ```ts ignore
+ * await updateSubscription(host, "workers", "orders", { messageTimeout: 5000 });
+ * ```
+ */
+export function updateSubscription(
+  host: SubscriptionHost,
+  group: string,
+  stream: string,
+  options?: PersistentSubscriptionOptions,
+): Promise<void> {
+  return changeGroup(host, "update", group, stream, options);
+}
+
+/**
+ * Deletes a group; its consumers are dropped.
+ *
+ * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
+ *
+ * @example
+ * ```ts ignore
+ * await deleteSubscription(host, "workers", "orders");
+ * ```
+ */
+export async function deleteSubscription(
+  host: SubscriptionHost,
+  group: string,
+  stream: string,
+  options?: CallOptions,
+): Promise<void> {
+  const call = checkOptions("deleteSubscription", options, []);
+  checkGroup(group, "deleteSubscription");
+  checkStream(stream, "deleteSubscription");
+  await host.executor.execute(
+    deleteGroupOperation(group, stream, call.credentials ?? host.credentials),
+    { signal: call.signal, timeout: call.timeout },
+  );
+}
+
+/**
+ * Connects to a group as one of its consumers.
+ *
+ * @throws {SubscriptionDroppedError} `"not-found"`, `"access-denied"` or
+ * `"subscriber-max-count-reached"` when the server refuses
+ *
+ * @example
+ * ```ts ignore
+ * const subscription = await connectSubscription(host, "workers", "orders", { bufferSize: 20 });
+ * ```
+ */
+export async function connectSubscription(
+  host: SubscriptionHost,
+  group: string,
+  stream: string,
+  options?: ConnectSubscriptionOptions,
+): Promise<PersistentSubscription> {
+  const method = "connectSubscription";
+  const call = checkOptions(method, options, ["bufferSize", "autoAck"]);
+  checkGroup(group, method);
+  checkStream(stream, method);
+  const bufferSize = checkCount(
+    call.bufferSize,
+    "bufferSize",
+    method,
+    DEFAULT_PERSISTENT_BUFFER_SIZE,
+  );
+  const autoAck = checkBoolean(call.autoAck, "autoAck", method) ?? true;
+  return await connectPersistentSubscription(
+    subscriptionExecutor(host.executor),
+    { group, stream, bufferSize, autoAck, credentials: call.credentials ?? host.credentials },
+    { signal: call.signal, timeout: call.timeout },
+  );
 }

@@ -9,7 +9,11 @@ import { type Client, connect } from "../../../../lib/client/client.ts";
 import type { ConnectOptions } from "../../../../lib/client/settings.ts";
 import { newEvent } from "../../../../lib/client/new_event.ts";
 import type { ResolvedEvent } from "../../../../lib/client/resolved_event.ts";
-import { type MemoryStore, startMemoryStore } from "../../../../lib/memstore/mod.ts";
+import {
+  type MemoryStore,
+  type MemoryStoreOptions,
+  startMemoryStore,
+} from "../../../../lib/memstore/mod.ts";
 import type { Credentials } from "../../../../lib/wire/package_codec.ts";
 
 /** admin/changeit. */
@@ -23,12 +27,12 @@ export interface StoreAndClient extends AsyncDisposable {
   connectAgain(): Promise<Client>;
 }
 
-/**
- * Starts a memstore (no TCP listener) and connects a client over a pipe; `options` go to
- * `connect()` (e.g. `{ reconnection: false }`).
- */
-export async function openStore(options: ConnectOptions = {}): Promise<StoreAndClient> {
-  const store = await startMemoryStore({ listen: false });
+/** Starts a memstore (no TCP listener) and connects a client over a pipe; `options` go to `connect()`. */
+export async function openStore(
+  options: ConnectOptions = {},
+  storeOptions: MemoryStoreOptions = {},
+): Promise<StoreAndClient> {
+  const store = await startMemoryStore({ ...storeOptions, listen: false });
   const connectAgain = () =>
     connect({ ...options, transport: () => Promise.resolve(store.connectPipe()) });
   const client = await connectAgain();
