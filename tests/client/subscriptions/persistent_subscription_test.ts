@@ -286,3 +286,17 @@ Deno.test("createSubscription() by a user who is neither admin nor operator reje
   await using env = await openStore();
   await assert.rejects(env.client.createSubscription("g", "jobs"), AccessDeniedError);
 });
+
+Deno.test("a persistent consumer slower than the message timeout is dropped with consumer-too-slow instead of buffering redeliveries", async () => {
+  const clock = new ManualClock();
+  await using env = await openStore({ credentials: admin }, { clock, heartbeat: false });
+  await append(env.client, "jobs", 1);
+  await env.client.createSubscription("g", "jobs", { startFrom: 0, messageTimeout: 100 });
+  const subscription = await env.client.connectSubscription("g", "jobs", { bufferSize: 1 });
+  // The consumer never reads: each timeout makes the server send the message again.
+  await subscription.ack([]); // a round trip: the first delivery has arrived
+  assert.equal(subscription.bufferedCount, 1);
+  clock.advance(2000); // past the timeout and the group's timer tick
+  assert.equal((await subscription.dropped).reason, "consumer-too-slow");
+  assert.ok(subscription.bufferedCount <= 1);
+});
