@@ -8,7 +8,7 @@ import type { MemoryStore } from "../../../lib/memstore/mod.ts";
 import { newGuid } from "../../../lib/wire/guid.ts";
 import { Connection } from "../../../lib/client/connection.ts";
 import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
-import { subscribeTo } from "../../../lib/client/subscriptions/subscription_api.ts";
+import { subscribeTo, subscribeToAll } from "../../../lib/client/subscriptions/subscription_api.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
 /** A small seeded PRNG (mulberry32) so every run of the race tests is replayable. */
@@ -321,4 +321,29 @@ Deno.test("after connection drops at random points a catch-up subscription on a 
     await subscription.unsubscribe();
     assert.equal((await subscription.dropped).reason, "unsubscribed");
   }
+});
+
+Deno.test("a catch-up subscription to $all on a reconnecting executor resumes by position after a drop, without gaps or duplicates", async () => {
+  await using env = await openStore();
+  await using executor = await reconnecting(env.store);
+  const host = { executor, credentials: admin, requireLeader: true };
+  for (const stream of ["a", "b", "c"]) appendDirect(env.store, stream, 4);
+  const subscription = await subscribeToAll(host, { startFrom: Position.start, batchSize: 5 });
+  const reader = subscription.getReader();
+  const got = await take(reader, 6);
+  env.store.dropConnections();
+  appendDirect(env.store, "d", 3);
+  got.push(...await take(reader, 9));
+  const keys = got.map((e) => `${e.stream}/${e.eventNumber}`);
+  assert.equal(new Set(keys).size, 15, "no duplicates");
+  assert.deepEqual(
+    keys,
+    ["a", "b", "c"].flatMap((s) => range(0, 4).map((n) => `${s}/${n}`))
+      .concat(range(0, 3).map((n) => `d/${n}`)),
+  );
+  for (let i = 1; i < got.length; i++) {
+    assert.ok(got[i - 1].position!.compareTo(got[i].position!) < 0);
+  }
+  reader.releaseLock();
+  await subscription.unsubscribe();
 });
