@@ -1,7 +1,7 @@
 /**
  * The user-facing client: `connect()` and the read/write API, built on an
- * {@linkcode OperationExecutor} (a single {@linkcode Connection} here; a reconnecting executor
- * can take its place). Every method checks its arguments before anything is sent.
+ * {@linkcode OperationExecutor} (`connect()` uses the reconnecting executor of
+ * `reconnecting_executor.ts`). Every method checks its arguments before anything is sent.
  *
  * @module
  */
@@ -17,7 +17,9 @@ import {
   checkStream,
   type Direction,
 } from "./call_options.ts";
-import { Connection, type ConnectionState, type OperationExecutor } from "./connection.ts";
+import type { ConnectionState, OperationExecutor } from "./connection.ts";
+import { stateStream } from "./connection_state.ts";
+import { openExecutor } from "./open_executor.ts";
 import { type ExpectedVersionValue, toBigInt, toExpectedVersion } from "./expected_version.ts";
 import { checkEventData, type EventBody, type EventData, newEvent } from "./new_event.ts";
 import { RequestOperation } from "./operation.ts";
@@ -50,7 +52,6 @@ import {
   type WriteResult,
 } from "./write_operations.ts";
 import { EventNotFoundError, StreamDeletedError } from "../errors.ts";
-import { discoverNode } from "./discovery/discover_node.ts";
 import {
   connectSubscription,
   type ConnectSubscriptionOptions,
@@ -276,6 +277,21 @@ export class Client {
   /** The connection's state. */
   get state(): ConnectionState {
     return this.#executor.state;
+  }
+
+  /**
+   * The connection's states as a stream: the current one, then every change; it ends after
+   * `closed` (or when `signal` aborts). A reader that falls behind loses the oldest states.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const state of conn.states()) {
+   *   if (state.status === "reconnecting") console.log("reconnecting, attempt", state.attempt);
+   * }
+   * ```
+   */
+  states(signal?: AbortSignal): ReadableStream<ConnectionState> {
+    return stateStream(this.#executor, signal);
   }
 
   /**
@@ -850,14 +866,23 @@ function checkFrom(from: bigint, direction: Direction, method: string): void {
  * Connects to a node: `"host"`, `"host:port"`, a URL (`tcp://user:pass@host:1113?tls=true`) or
  * an options object. Resolves once the server has identified the connection.
  *
+ * The client reconnects when the connection is lost (by default as the .NET client: every
+ * 100 ms, up to 10 times; see the `reconnection` option) and re-sends the operations in flight
+ * (up to `maxRetries`, default 10; appends keep their event ids, so they are written once).
+ * `reconnection: false` gives a single connection whose loss fails the calls in flight.
+ *
  * @throws {TypeError} for a malformed target or an unknown option
- * @throws {ConnectionClosedError} / {OperationTimeoutError} if the handshake fails
+ * @throws {ConnectionClosedError} if no connection could be made (`cause` says why)
  *
  * @example
  * ```ts ignore
  * import { connect } from "./client.ts";
  * await using conn = await connect("localhost");
  * console.log(await conn.ping());
+ * await using resilient = await connect("tls://localhost:1113", {
+ *   tls: { caFile: "./ca.pem" },
+ *   reconnection: { delay: 500, maxAttempts: "forever" },
+ * });
  * ```
  */
 export async function connect(
@@ -865,37 +890,5 @@ export async function connect(
   options?: ConnectOptions,
 ): Promise<Client> {
   const settings = resolveSettings(target, options);
-  const timeout = new AbortController();
-  const timer = settings.clock.setTimeout(
-    () => timeout.abort(new DOMException("Connecting timed out", "TimeoutError")),
-    settings.connectTimeout,
-  );
-  try {
-    let endpoint = settings.endpoint;
-    let tls = settings.tls;
-    if (settings.discovery) {
-      // Gossip picks the node (leader by default) and says whether its TCP port speaks TLS.
-      const node = await discoverNode({
-        ...settings.discovery,
-        tls: tls !== undefined,
-        clock: settings.clock,
-        signal: timeout.signal,
-      });
-      endpoint = { hostname: node.host, port: node.port };
-      tls = node.secure ? (tls ?? {}) : undefined;
-    }
-    const duplex = await settings.dialer(endpoint, { tls, signal: timeout.signal });
-    const connection = await Connection.open(duplex, {
-      name: settings.name,
-      operationTimeout: settings.operationTimeout,
-      handshakeTimeout: settings.connectTimeout,
-      heartbeatInterval: settings.heartbeatInterval,
-      heartbeatTimeout: settings.heartbeatTimeout,
-      clock: settings.clock,
-      signal: timeout.signal,
-    });
-    return new Client(connection, settings);
-  } finally {
-    settings.clock.clearTimeout(timer);
-  }
+  return new Client(await openExecutor(settings), settings);
 }

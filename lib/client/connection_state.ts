@@ -60,42 +60,73 @@ export class StateBroadcaster {
   }
 
   /**
-   * A stream of states: the current one first, then every change; it ends after `closed`, or
-   * when `signal` aborts or the reader cancels. A reader that falls more than
-   * {@linkcode STATE_STREAM_BUFFER} states behind loses the oldest unread ones (the latest state
-   * is never lost).
+   * A stream of states: the current one first, then every change (see {@linkcode stateStream}).
    */
   stream(signal?: AbortSignal): ReadableStream<ConnectionState> {
-    const buffer: ConnectionState[] = [this.#state];
-    let wake: (() => void) | undefined;
-    let ended = this.#state.status === "closed";
-    let stop = (): void => {};
-    const end = (): void => {
-      ended = true;
-      stop();
-      signal?.removeEventListener("abort", end);
-      wake?.();
-    };
-    if (!ended) {
-      stop = this.watch((state) => {
-        buffer.push(state);
-        if (buffer.length > STATE_STREAM_BUFFER) buffer.shift();
-        if (state.status === "closed") end();
-        wake?.();
-      });
-      if (signal?.aborted) end();
-      else signal?.addEventListener("abort", end, { once: true });
-    }
-    return new ReadableStream<ConnectionState>({
-      pull: async (controller) => {
-        while (buffer.length === 0 && !ended) {
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-        }
-        if (buffer.length > 0) controller.enqueue(buffer.shift()!);
-        else controller.close();
-      },
-      cancel: end,
-    }, { highWaterMark: 0 });
+    return stateStream(this, signal);
   }
+}
+
+/** Something with a current state and change notifications (an executor, a connection). */
+export interface StateSource {
+  /** The current state. */
+  readonly state?: ConnectionState;
+  /** The current state (for {@linkcode StateBroadcaster}). */
+  readonly current?: ConnectionState;
+  /** Calls `listener` on every change; returns a function that stops it. */
+  watch(listener: (state: ConnectionState) => void): () => void;
+}
+
+/**
+ * A stream of `source`'s states: the current one first, then every change; it ends after
+ * `closed`, or when `signal` aborts or the reader cancels. A reader that falls more than
+ * {@linkcode STATE_STREAM_BUFFER} states behind loses the oldest unread ones (the latest state is
+ * never lost), so memory stays bounded however long nobody reads.
+ *
+ * @example
+ * ```ts
+ * import { StateBroadcaster, stateStream } from "./connection_state.ts";
+ * const states = new StateBroadcaster({ status: "connected", name: "ES-1" });
+ * const reader = stateStream(states).getReader();
+ * console.log((await reader.read()).value?.status); // "connected"
+ * await reader.cancel();
+ * ```
+ */
+export function stateStream(
+  source: StateSource,
+  signal?: AbortSignal,
+): ReadableStream<ConnectionState> {
+  const initial = source.state ?? source.current;
+  if (initial === undefined) throw new TypeError("The state source has no current state");
+  const buffer: ConnectionState[] = [initial];
+  let wake: (() => void) | undefined;
+  let ended = initial.status === "closed";
+  let stop = (): void => {};
+  const end = (): void => {
+    ended = true;
+    stop();
+    signal?.removeEventListener("abort", end);
+    wake?.();
+  };
+  if (!ended) {
+    stop = source.watch((state) => {
+      buffer.push(state);
+      if (buffer.length > STATE_STREAM_BUFFER) buffer.shift();
+      if (state.status === "closed") end();
+      wake?.();
+    });
+    if (signal?.aborted) end();
+    else signal?.addEventListener("abort", end, { once: true });
+  }
+  return new ReadableStream<ConnectionState>({
+    pull: async (controller) => {
+      while (buffer.length === 0 && !ended) {
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
+      }
+      if (buffer.length > 0) controller.enqueue(buffer.shift()!);
+      else controller.close();
+    },
+    cancel: end,
+  }, { highWaterMark: 0 });
 }

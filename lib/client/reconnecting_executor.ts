@@ -104,7 +104,10 @@ export interface ReconnectingExecutorOptions {
   readonly maxPackageSize?: number;
   /** Reconnection delay and attempts, or `false` to never reconnect (default 100 ms, 10). */
   readonly reconnection?: ReconnectionOptions | false;
-  /** Re-sends allowed per operation, or `"forever"` (default 10, as the .NET client). */
+  /**
+   * Re-sends allowed per operation, or `"forever"` (default 10, as the .NET client). With 0 an
+   * operation fails with the error of its only attempt instead of `RetriesExhaustedError`.
+   */
   readonly maxRetries?: number | "forever";
   /** Pause before re-sending after NotHandled NotReady/TooBusy, in ms (default 200). */
   readonly retryDelay?: number;
@@ -514,9 +517,12 @@ export class ReconnectingExecutor implements OperationExecutor {
       return;
     }
     if (entry.attempts > this.#maxRetries) {
+      // Without retries there is nothing "exhausted": the attempt's own error is the answer.
       this.#finish(
         entry,
-        new RetriesExhaustedError(entry.operation.name, entry.attempts, { cause: error }),
+        this.#maxRetries === 0
+          ? error
+          : new RetriesExhaustedError(entry.operation.name, entry.attempts, { cause: error }),
       );
       return;
     }
@@ -632,14 +638,17 @@ export class ReconnectingExecutor implements OperationExecutor {
       if (initial) throw new ConnectionClosedError("The connection was closed while connecting");
       return;
     }
-    const failure = new ConnectionClosedError(
-      tries === 0
-        ? "The connection was lost and reconnection is disabled"
-        : `Cannot connect after ${tries} attempt${tries === 1 ? "" : "s"}: ${
-          lastError?.message ?? "unknown error"
-        }`,
-      { cause: lastError },
-    );
+    // Without reconnection the lost connection's own error says it best.
+    const failure = tries === 0 && lastError instanceof ConnectionClosedError
+      ? lastError
+      : new ConnectionClosedError(
+        tries === 0
+          ? "The connection was lost and reconnection is disabled"
+          : `Cannot connect after ${tries} attempt${tries === 1 ? "" : "s"}: ${
+            lastError?.message ?? "unknown error"
+          }`,
+        { cause: lastError },
+      );
     await this.#shutdown(failure, true);
     if (initial) throw failure;
   }

@@ -11,6 +11,13 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Credentials } from "../wire/package_codec.ts";
 import { checkCredentials, checkPositive } from "./call_options.ts";
 import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
+  type ReconnectionOptions,
+  resolveCount,
+  resolveReconnection,
+} from "./reconnection_policy.ts";
 
 /** Cluster discovery by gossip: give gossip `seeds` or a `dns` name. */
 export interface DiscoveryOptions {
@@ -32,8 +39,24 @@ export interface ConnectOptions {
   readonly credentials?: Credentials;
   /** Connection name sent to the server (default `ES-<guid>`). */
   readonly name?: string;
-  /** Connect with TLS (`true`, or options with extra CA certificates). */
+  /**
+   * Connect with TLS: `true`, or `{ caCerts, caFile, dangerouslyDisableHostnameVerification }`.
+   * Deno cannot skip certificate verification per connection (see `tls.ts`).
+   */
   readonly tls?: boolean | TlsOptions;
+  /**
+   * Reconnection after a lost connection: `{ delay, maxAttempts }` (default 100 ms, 10 attempts,
+   * as the .NET client; `maxAttempts: "forever"`), or `false` for a single connection whose loss
+   * fails the calls in flight (no reconnection, no retries).
+   */
+  readonly reconnection?: ReconnectionOptions | false;
+  /**
+   * Re-sends of an operation after connection losses or NotHandled (default 10, or "forever"; 0
+   * when `reconnection` is false).
+   */
+  readonly maxRetries?: number | "forever";
+  /** Pause before re-sending after NotHandled NotReady/TooBusy, in ms (default 200). */
+  readonly retryDelay?: number;
   /** Default timeout of every operation, in ms (default 7000). */
   readonly operationTimeout?: number;
   /** Timeout of the TCP connect and handshake, in ms (default 7000). */
@@ -81,6 +104,15 @@ export interface ConnectionSettings {
   readonly dialer: Dialer;
   /** The clock. */
   readonly clock: Clock;
+  /** Reconnection options (checked), or false for a single connection. */
+  readonly reconnection: ReconnectionOptions | false;
+  /**
+   * Re-sends allowed per operation (`Infinity` for forever); undefined: 10, or 0 when
+   * `reconnection` is false.
+   */
+  readonly maxRetries: number | undefined;
+  /** Pause before re-sending after NotHandled, in ms. */
+  readonly retryDelay: number;
 }
 
 /** Defaults of the official clients. */
@@ -108,6 +140,9 @@ const OPTION_KEYS = new Set([
   "discovery",
   "transport",
   "clock",
+  "reconnection",
+  "maxRetries",
+  "retryDelay",
 ]);
 
 /** Query parameters of a connection URL and the option each sets. */
@@ -123,6 +158,10 @@ const QUERY_KEYS: Record<string, keyof ConnectOptions> = {
   heartbeattimeout: "heartbeatTimeout",
   discovery: "discovery",
   gossipseeds: "discovery",
+  maxretries: "maxRetries",
+  maxreconnections: "reconnection",
+  reconnectiondelay: "reconnection",
+  retrydelay: "retryDelay",
 };
 
 function parsePort(text: string, what: string): number {
@@ -142,6 +181,27 @@ function parseBoolean(text: string, key: string): boolean {
 function parseMs(text: string, key: string): number {
   const value = Number(text);
   return checkPositive(value, `connection URL parameter "${key}"`);
+}
+
+/** A count parameter: an integer >= 0, or `-1`/`forever` for no limit (as .NET's KeepRetrying). */
+function parseCount(text: string, key: string): number | "forever" {
+  if (text === "-1" || text.toLowerCase() === "forever") return "forever";
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(
+      `Invalid connection URL parameter "${key}": expected an integer >= 0, -1 or forever`,
+    );
+  }
+  return value;
+}
+
+/** A delay parameter in ms (0 allowed). */
+function parseDelay(text: string, key: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Invalid connection URL parameter "${key}": expected milliseconds >= 0`);
+  }
+  return value;
 }
 
 /** Parses `"host"`, `"host:port"`, `"[::1]:port"`. */
@@ -213,6 +273,19 @@ function parseUrl(url: URL): ConnectOptions {
           ...(options.discovery as DiscoveryOptions | undefined),
           seeds: value.split(",").map((seed) => seed.trim()).filter((seed) => seed.length > 0),
         };
+        break;
+      case "reconnection": {
+        const current = (options.reconnection ?? {}) as Record<string, unknown>;
+        options.reconnection = rawKey.toLowerCase() === "maxreconnections"
+          ? { ...current, maxAttempts: parseCount(value, rawKey) }
+          : { ...current, delay: parseDelay(value, rawKey) };
+        break;
+      }
+      case "maxRetries":
+        options.maxRetries = parseCount(value, rawKey);
+        break;
+      case "retryDelay":
+        options.retryDelay = parseDelay(value, rawKey);
         break;
       case "operationTimeout":
       case "connectTimeout":
@@ -309,8 +382,18 @@ export function resolveSettings(
     ? undefined
     : merged.tls;
   if (tls !== undefined && (typeof tls !== "object" || tls === null)) {
-    throw new TypeError('Invalid option "tls": expected a boolean or { caCerts }');
+    throw new TypeError(
+      'Invalid option "tls": expected a boolean or { caCerts, caFile, dangerouslyDisableHostnameVerification }',
+    );
   }
+  const retryDelay = merged.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
+  if (typeof retryDelay !== "number" || !Number.isFinite(retryDelay) || retryDelay < 0) {
+    throw new RangeError(
+      `Invalid option "retryDelay" ${String(retryDelay)}: expected milliseconds >= 0`,
+    );
+  }
+  const reconnection = merged.reconnection ?? {};
+  resolveReconnection(reconnection); // checks it
   const ms = (
     key: "operationTimeout" | "connectTimeout" | "heartbeatInterval" | "heartbeatTimeout",
   ) => merged[key] === undefined ? DEFAULTS[key] : checkPositive(merged[key], `option "${key}"`);
@@ -329,6 +412,11 @@ export function resolveSettings(
     discovery: merged.discovery === undefined ? undefined : checkDiscovery(merged.discovery),
     dialer: merged.transport ?? tcpDialer,
     clock: merged.clock ?? systemClock,
+    reconnection,
+    maxRetries: merged.maxRetries === undefined
+      ? undefined
+      : resolveCount(merged.maxRetries, DEFAULT_MAX_RETRIES, "maxRetries"),
+    retryDelay,
   };
 }
 

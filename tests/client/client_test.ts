@@ -460,7 +460,10 @@ Deno.test("the client connects to the memstore over a loopback TCP port and read
 
 Deno.test("NotHandled from the server fails the operation with NotHandledError (no retries at this layer)", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using client = await connect({ transport: () => Promise.resolve(store.connectPipe()) });
+  await using client = await connect({
+    transport: () => Promise.resolve(store.connectPipe()),
+    reconnection: false,
+  });
   store.setNotHandled("TooBusy");
   await assert.rejects(
     client.get("s"),
@@ -472,7 +475,10 @@ Deno.test("NotHandled from the server fails the operation with NotHandledError (
 
 Deno.test("a server dropping the connection fails pending calls with ConnectionClosedError and the state says closed", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using client = await connect({ transport: () => Promise.resolve(store.connectPipe()) });
+  await using client = await connect({
+    transport: () => Promise.resolve(store.connectPipe()),
+    reconnection: false,
+  });
   store.dropConnections();
   await assert.rejects(client.ping(), (e: Error) => e.name === "ConnectionClosedError");
   assert.equal(client.state.status, "closed");

@@ -83,6 +83,11 @@ export async function connectFake(
     await peer.reply(identify, TcpCommand.ClientIdentified);
     return identify;
   })();
-  const client = await connect({ ...options, transport: () => Promise.resolve(clientEnd) });
+  // One scripted pipe: a single connection that does not reconnect (override per test).
+  const client = await connect({
+    reconnection: false,
+    ...options,
+    transport: () => Promise.resolve(clientEnd),
+  });
   return { client, peer, identify: await identified };
 }
