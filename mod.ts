@@ -41,6 +41,8 @@ export {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from "./lib/errors.ts";
+export { TlsCertificateError } from "./lib/client/tls.ts";
+export { constantBackoff, exponentialBackoff } from "./lib/client/backoff.ts";
 export { SubscriptionDroppedError } from "./lib/client/subscriptions/drop.ts";
 export { PersistentSubscriptionError } from "./lib/client/subscriptions/persistent_group_operations.ts";
 
@@ -59,6 +61,9 @@ export type {
 } from "./lib/client/client.ts";
 export type { CallOptions, Direction } from "./lib/client/call_options.ts";
 export type { ConnectionState } from "./lib/client/connection.ts";
+export type { ReconnectionOptions } from "./lib/client/reconnection_policy.ts";
+export type { TlsSettings } from "./lib/client/tls.ts";
+export type { Backoff, ExponentialBackoffOptions, RandomSource } from "./lib/client/backoff.ts";
 export type { ExpectedVersionValue } from "./lib/client/expected_version.ts";
 export type { EventBody, EventData, NewEventOptions } from "./lib/client/new_event.ts";
 export type { AllFilter, AllSlice, StreamSlice } from "./lib/client/read_operations.ts";
