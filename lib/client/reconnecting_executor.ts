@@ -545,8 +545,12 @@ export class ReconnectingExecutor implements OperationExecutor {
   /** Ends an entry with `error`: the operation fails, its attempt is withdrawn. */
   #finish(entry: Entry, error: Error): void {
     if (entry.finished) return;
+    const { attempt, connection } = entry;
     entry.attempt = undefined;
+    entry.connection = undefined;
     this.#forget(entry);
+    // An attached subscription is no longer watched by the connection's abort listener.
+    if (attempt && connection) connection.release(attempt);
     entry.controller.abort(error);
     entry.operation.fail(error);
   }
@@ -557,6 +561,8 @@ export class ReconnectingExecutor implements OperationExecutor {
     this.#clearTimers(entry);
     entry.removeAbortListener?.();
     this.#entries.delete(entry);
+    const queued = this.#queue.indexOf(entry);
+    if (queued >= 0) this.#queue.splice(queued, 1);
     if (this.#byOperation.get(entry.operation) === entry) this.#byOperation.delete(entry.operation);
   }
 

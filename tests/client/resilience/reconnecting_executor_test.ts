@@ -461,6 +461,25 @@ Deno.test("sendFor() talks on behalf of an attached operation, which is forgotte
   );
 });
 
+Deno.test("aborting an attached operation's signal fails it and forgets it", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using executor = await ReconnectingExecutor.open({
+    endpoint: MEMSTORE,
+    dialer: () => Promise.resolve(store.connectPipe()),
+  });
+  const subscription = new PingSubscription(true);
+  const controller = new AbortController();
+  await executor.execute(subscription, { signal: controller.signal });
+  assert.equal(executor.pendingOperations, 1);
+  controller.abort(new Error("unsubscribed by the caller"));
+  assert.match(String(subscription.failure), /unsubscribed by the caller/);
+  assert.equal(executor.pendingOperations, 0);
+  await assert.rejects(
+    executor.sendFor(subscription, { command: TcpCommand.Ping, payload: new Uint8Array(0) }),
+    ConnectionClosedError,
+  );
+});
+
 Deno.test("a ping over the executor works and toString() names the state", async () => {
   await using store = await startMemoryStore({ listen: false });
   await using executor = await ReconnectingExecutor.open({
