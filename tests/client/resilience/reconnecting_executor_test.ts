@@ -156,6 +156,44 @@ Deno.test("NotHandled NotLeader with leader info reconnects to the leader and re
   leader.close();
 });
 
+Deno.test("NotHandled NotLeader without leader info is re-sent after retryDelay; IsReadOnly is not retried", async () => {
+  const clock = new WatchedClock();
+  const [clientEnd, serverEnd] = createPipe();
+  const peer = new FakePeer(serverEnd);
+  const identified = peer.receive().then((p) => peer.reply(p, TcpCommand.ClientIdentified));
+  let dials = 0;
+  await using executor = await ReconnectingExecutor.open({
+    endpoint: MEMSTORE,
+    dialer: () => (dials++, Promise.resolve(clientEnd)),
+    retryDelay: 300,
+    clock,
+  });
+  await identified;
+  const client = clientOver(executor);
+  const write = client.publishEvent("no-info-1", "x");
+  const first = await peer.receive();
+  const retryScheduled = clock.whenScheduled(300);
+  await peer.reply(
+    first,
+    TcpCommand.NotHandled,
+    encodeMessage(NotHandledSchema, { reason: NotHandled_NotHandledReason.NotLeader }),
+  );
+  await retryScheduled;
+  clock.advance(300);
+  const second = await peer.receive();
+  assert.deepEqual(second.payload, first.payload);
+  await peer.reply(
+    second,
+    TcpCommand.NotHandled,
+    encodeMessage(NotHandledSchema, { reason: NotHandled_NotHandledReason.IsReadOnly }),
+  );
+  const error = await write.then(() => assert.fail("written"), (e) => e);
+  assert.ok(error instanceof NotHandledError);
+  assert.equal(error.reason, "IsReadOnly");
+  assert.equal(dials, 1);
+  peer.close();
+});
+
 Deno.test("the reconnection policy gives up after maxAttempts: the executor closes and waiting operations fail with ConnectionClosedError", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
