@@ -23,7 +23,7 @@ import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import { guidToBytes, ZERO_GUID } from "../../lib/wire/guid.ts";
 import type { ConnectionState } from "../../lib/client/connection.ts";
 import { connectFake } from "./support/fake_peer.ts";
-import { ManualClock } from "./support/manual_clock.ts";
+import { ManualClock } from "../support/manual_clock.ts";
 
 const utf8 = new TextEncoder();
 

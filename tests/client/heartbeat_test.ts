@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Heartbeat } from "../../lib/client/heartbeat.ts";
-import { ManualClock } from "./support/manual_clock.ts";
+import { ManualClock } from "../support/manual_clock.ts";
 
 function setup() {
   const clock = new ManualClock();

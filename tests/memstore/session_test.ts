@@ -15,7 +15,7 @@ import { ZERO_GUID } from "../../lib/wire/guid.ts";
 import { encodePackage } from "../../lib/wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../lib/wire/proto_codec.ts";
 import { TcpCommand, TcpFlags } from "../../lib/wire/tcp_command.ts";
-import { ManualClock } from "./support/manual_clock.ts";
+import { ManualClock } from "../support/manual_clock.ts";
 import { ADMIN, newEvent, WireClient } from "./support/wire_client.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -10,7 +10,7 @@ import type { ConnectionState } from "../../../lib/client/connection.ts";
 import type { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
 import { resolveSettings } from "../../../lib/client/settings.ts";
 import type { TimerHandle } from "../../../lib/clock.ts";
-import { ManualClock } from "../support/manual_clock.ts";
+import { ManualClock } from "../../support/manual_clock.ts";
 
 /** A user-facing client over `executor` (closing the client closes the executor). */
 export function clientOver(executor: ReconnectingExecutor): Client {

@@ -5,7 +5,7 @@ import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop
 import { PersistentSubscriptionError } from "../../../lib/client/subscriptions/persistent_group_operations.ts";
 import type { PersistentSubscription } from "../../../lib/client/subscriptions/persistent_subscription.ts";
 import { AccessDeniedError } from "../../../lib/errors.ts";
-import { ManualClock } from "../support/manual_clock.ts";
+import { ManualClock } from "../../support/manual_clock.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
 const ops = { username: "ops", password: "changeit" };

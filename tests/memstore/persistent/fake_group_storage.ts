@@ -1,13 +1,12 @@
 /**
  * Test helpers for the persistent-subscription engine: an in-memory {@linkcode GroupStorage}
- * with link resolution, and a manual {@linkcode Clock}.
+ * with link resolution.
  *
  * @module
  */
 
 import { create } from "@bufbuild/protobuf";
 import { type EventRecord, EventRecordSchema } from "../../../gen/client_messages_pb.ts";
-import type { Clock, TimerHandle } from "../../../lib/clock.ts";
 import { type GroupEvent, parseLinkData } from "../../../lib/memstore/persistent/group_event.ts";
 import type {
   GroupStorage,
@@ -106,47 +105,5 @@ export class FakeGroupStorage implements GroupStorage {
   /** The data of every event of a stream, as text. */
   dataOf(streamId: string): string[] {
     return (this.streams.get(streamId) ?? []).map((r) => text.decode(r.data));
-  }
-}
-
-/** A clock that only moves when told to. */
-export class ManualClock implements Clock {
-  #now = 0;
-  #next = 1;
-  #timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const handle = this.#next++;
-    this.#timers.set(handle, { at: this.#now + ms, callback });
-    return handle;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle);
-  }
-
-  /** Pending timers. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves time forward, firing due timers in order (including ones they set). */
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      let first: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.#timers) {
-        if (entry[1].at <= end && (first === undefined || entry[1].at < first[1].at)) first = entry;
-      }
-      if (first === undefined) break;
-      this.#timers.delete(first[0]);
-      this.#now = first[1].at;
-      first[1].callback();
-    }
-    this.#now = end;
   }
 }

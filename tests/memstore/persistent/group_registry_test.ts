@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { GroupRegistry } from "../../../lib/memstore/persistent/group_registry.ts";
 import { DEFAULT_GROUP_SETTINGS } from "../../../lib/memstore/persistent/group_settings.ts";
 import { bytesToGuid } from "../../../lib/wire/guid.ts";
-import { FakeGroupStorage, ManualClock } from "./fake_group_storage.ts";
+import { FakeGroupStorage } from "./fake_group_storage.ts";
+import { ManualClock } from "../../support/manual_clock.ts";
 
 function setup() {
   const storage = new FakeGroupStorage();

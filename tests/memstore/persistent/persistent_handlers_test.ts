@@ -28,7 +28,7 @@ import type { Credentials, Package } from "../../../lib/wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
 import { ADMIN, WireClient } from "../support/wire_client.ts";
-import { ManualClock } from "./fake_group_storage.ts";
+import { ManualClock } from "../../support/manual_clock.ts";
 
 const OPS: Credentials = { username: "ops", password: "changeit" };
 const text = new TextDecoder();

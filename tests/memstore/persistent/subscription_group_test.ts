@@ -8,7 +8,8 @@ import {
 import { clientKey } from "../../../lib/memstore/persistent/persistent_client.ts";
 import { SubscriptionGroup, TICK_MS } from "../../../lib/memstore/persistent/subscription_group.ts";
 import { bytesToGuid } from "../../../lib/wire/guid.ts";
-import { FakeGroupStorage, ManualClock } from "./fake_group_storage.ts";
+import { FakeGroupStorage } from "./fake_group_storage.ts";
+import { ManualClock } from "../../support/manual_clock.ts";
 
 const CHECKPOINT = "$persistentsubscription-s::g-checkpoint";
 const PARKED = "$persistentsubscription-s::g-parked";

@@ -1,35 +1,35 @@
 /**
- * A manual {@linkcode Clock} for deterministic timer tests.
+ * A clock tests advance by hand: timers fire only inside `advance()`.
  *
  * @module
  */
 
-import type { Clock, TimerHandle } from "../../../lib/clock.ts";
+import type { Clock, TimerHandle } from "../../lib/clock.ts";
 
-/** A clock whose time only moves when `advance` is called. */
+/** A deterministic {@linkcode Clock}. */
 export class ManualClock implements Clock {
   #now = 0;
   #next = 1;
-  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+  readonly #timers = new Map<TimerHandle, { at: number; callback: () => void }>();
 
   /** Current time in ms. */
   now(): number {
     return this.#now;
   }
 
-  /** Schedules a callback. */
+  /** Schedules `callback` at now + ms. */
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const handle = this.#next++;
     this.#timers.set(handle, { at: this.#now + ms, callback });
     return handle;
   }
 
-  /** Cancels a callback. */
+  /** Cancels a timer. */
   clearTimeout(handle: TimerHandle): void {
     this.#timers.delete(handle);
   }
 
-  /** Number of pending timers. */
+  /** Number of timers pending. */
   get pending(): number {
     return this.#timers.size;
   }
@@ -37,8 +37,8 @@ export class ManualClock implements Clock {
   /** Moves time forward, firing due timers in order. */
   advance(ms: number): void {
     const target = this.#now + ms;
-    while (true) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
+    for (;;) {
+      let due: [TimerHandle, { at: number; callback: () => void }] | undefined;
       for (const entry of this.#timers) {
         if (entry[1].at <= target && (!due || entry[1].at < due[1].at)) due = entry;
       }
