@@ -2,15 +2,15 @@
  * An in-memory EventStore server ("memstore") speaking the legacy TCP client protocol, for tests,
  * demos and benchmarks. It behaves like a single EventStore 5.x / 20.x–23.10 node: expected
  * versions and idempotency, soft and hard deletes, stream and `$all` reads (filtered too), link
- * resolution, stream metadata and ACLs, authentication, transactions, volatile subscriptions and
+ * resolution, stream metadata and ACLs, authentication, transactions, volatile, filtered and
+ * persistent subscriptions (consumer strategies, acks and naks, retries, parking, checkpoints) and
  * heartbeats.
  *
  * {@linkcode startMemoryCluster} runs several such nodes as a simulated cluster on loopback (gossip
  * endpoints, a leader and followers answering NotHandled NotLeader, killable nodes and elections).
  *
  * Differences from a real node: `$all` starts empty (a real node has system events from its
- * start-up), nothing is persisted, and persistent subscriptions are not served yet (their
- * packages get BadRequest, like any unknown command).
+ * start-up), nothing is persisted, and pre-4.0 clients' 32-bit event numbers are not narrowed.
  *
  * @example
  * ```ts
