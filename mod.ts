@@ -42,6 +42,7 @@ export {
   WrongExpectedVersionError,
 } from "./lib/errors.ts";
 export { TlsCertificateError } from "./lib/client/tls.ts";
+export { DiscoveryError } from "./lib/client/discovery/discover_node.ts";
 export { constantBackoff, exponentialBackoff } from "./lib/client/backoff.ts";
 export { SubscriptionDroppedError } from "./lib/client/subscriptions/drop.ts";
 export { PersistentSubscriptionError } from "./lib/client/subscriptions/persistent_group_operations.ts";
@@ -69,6 +70,7 @@ export type { EventBody, EventData, NewEventOptions } from "./lib/client/new_eve
 export type { AllFilter, AllSlice, StreamSlice } from "./lib/client/read_operations.ts";
 export type { RecordedEvent, ResolvedEvent } from "./lib/client/resolved_event.ts";
 export type { ConnectOptions, DiscoveryOptions } from "./lib/client/settings.ts";
+export type { NodePreference } from "./lib/client/discovery/node_selection.ts";
 export type {
   StreamAcl,
   StreamMetadata,

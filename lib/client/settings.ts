@@ -11,6 +11,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Credentials } from "../wire/package_codec.ts";
 import { checkCredentials, checkPositive } from "./call_options.ts";
 import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import { NODE_PREFERENCES, type NodePreference } from "./discovery/node_selection.ts";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_RETRY_DELAY_MS,
@@ -27,6 +28,13 @@ export interface DiscoveryOptions {
   readonly dns?: string;
   /** HTTP gossip port for DNS-discovered nodes (default 2113). */
   readonly gossipPort?: number;
+  /**
+   * Which node to connect to (default `"leader"`): `"follower"` or `"readOnlyReplica"` spread
+   * reads (photon-pump's `prefer_replica`; use with `requireLeader: false`), `"random"` picks any
+   * eligible node. Operations that require the leader are redirected to it by the node's NotLeader
+   * answer. In a URL: `nodePreference=leader|follower|readOnlyReplica|random`.
+   */
+  readonly preference?: NodePreference;
 }
 
 /** Options of `connect()`. */
@@ -158,6 +166,7 @@ const QUERY_KEYS: Record<string, keyof ConnectOptions> = {
   heartbeattimeout: "heartbeatTimeout",
   discovery: "discovery",
   gossipseeds: "discovery",
+  nodepreference: "discovery",
   maxretries: "maxRetries",
   maxreconnections: "reconnection",
   reconnectiondelay: "reconnection",
@@ -202,6 +211,27 @@ function parseDelay(text: string, key: string): number {
     throw new RangeError(`Invalid connection URL parameter "${key}": expected milliseconds >= 0`);
   }
   return value;
+}
+
+/** Legacy names of the node preferences, as 5.x connection strings and photon-pump say them. */
+const PREFERENCE_ALIASES: Readonly<Record<string, NodePreference>> = {
+  leader: "leader",
+  master: "leader",
+  follower: "follower",
+  slave: "follower",
+  replica: "follower",
+  readonlyreplica: "readOnlyReplica",
+  random: "random",
+};
+
+function parsePreference(text: string, key: string): NodePreference {
+  const preference = PREFERENCE_ALIASES[text.toLowerCase()];
+  if (preference === undefined) {
+    throw new TypeError(
+      `Invalid connection URL parameter "${key}": expected leader, follower, readOnlyReplica or random`,
+    );
+  }
+  return preference;
 }
 
 /** Parses `"host"`, `"host:port"`, `"[::1]:port"`. */
@@ -271,7 +301,11 @@ function parseUrl(url: URL): ConnectOptions {
       case "discovery":
         options.discovery = {
           ...(options.discovery as DiscoveryOptions | undefined),
-          seeds: value.split(",").map((seed) => seed.trim()).filter((seed) => seed.length > 0),
+          ...(rawKey.toLowerCase() === "nodepreference"
+            ? { preference: parsePreference(value, rawKey) }
+            : {
+              seeds: value.split(",").map((seed) => seed.trim()).filter((seed) => seed.length > 0),
+            }),
         };
         break;
       case "reconnection": {
@@ -306,9 +340,14 @@ function checkDiscovery(value: unknown): DiscoveryOptions {
     throw new TypeError('Invalid option "discovery": expected { seeds } or { dns }');
   }
   for (const key of Object.keys(discovery)) {
-    if (key !== "seeds" && key !== "dns" && key !== "gossipPort") {
+    if (key !== "seeds" && key !== "dns" && key !== "gossipPort" && key !== "preference") {
       throw new TypeError(`Unknown discovery option "${key}"`);
     }
+  }
+  if (discovery.preference !== undefined && !NODE_PREFERENCES.includes(discovery.preference)) {
+    throw new TypeError(
+      `Invalid discovery option "preference": expected one of ${NODE_PREFERENCES.join(", ")}`,
+    );
   }
   const hasSeeds = Array.isArray(discovery.seeds) && discovery.seeds.length > 0 &&
     discovery.seeds.every((seed) => typeof seed === "string" && seed.length > 0);

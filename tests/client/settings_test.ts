@@ -65,6 +65,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: "resolveSettings() reads the node preference, by its names and its legacy ones",
+  permissions: "none",
+  fn() {
+    const preferenceOf = (url: string) => resolveSettings(url).discovery?.preference;
+    assert.equal(preferenceOf("discover://c.local?nodePreference=follower"), "follower");
+    assert.equal(preferenceOf("tcp://h?gossipSeeds=a:2113&nodePreference=master"), "leader");
+    assert.equal(preferenceOf("discover://c.local?NodePreference=Slave"), "follower");
+    assert.equal(
+      preferenceOf("discover://c.local?nodePreference=readonlyreplica"),
+      "readOnlyReplica",
+    );
+    assert.equal(preferenceOf("discover://c.local?nodePreference=random"), "random");
+    assert.deepEqual(
+      resolveSettings("tcp://h?nodePreference=random&gossipSeeds=a:2113").discovery,
+      { preference: "random", seeds: ["a:2113"] },
+    );
+    assert.throws(
+      () => resolveSettings("discover://c.local?nodePreference=closest"),
+      /Invalid connection URL parameter "nodePreference": expected leader, follower/,
+    );
+    assert.throws(
+      () => resolveSettings({ discovery: { seeds: ["a:2113"], preference: "nearest" as never } }),
+      /Invalid discovery option "preference"/,
+    );
+    assert.throws(
+      () => resolveSettings({ discovery: { seeds: ["a:2113"], prefer: "leader" } as never }),
+      /Unknown discovery option "prefer"/,
+    );
+  },
+});
+
+Deno.test({
   name: "resolveSettings() lets the options object override the target",
   permissions: "none",
   fn() {
