@@ -61,3 +61,59 @@ Deno.test("connect() with the cluster's gossip seeds lands on the leader, in bot
     assert.deepEqual(event.json(), { era: gossipShape });
   }
 });
+
+Deno.test("connect() with preference follower reads from a follower and writes through the leader", async () => {
+  await using cluster = await startMemoryCluster({ heartbeat: false });
+  const [leader, ...followers] = cluster.nodes;
+  await using client = await connect({
+    discovery: { seeds: [...cluster.gossipSeeds], preference: "follower" },
+    requireLeader: false,
+  });
+  const connected = () => cluster.nodes.map((n) => n.connectionCount);
+  assert.equal(leader.connectionCount, 0, `connections per node: ${connected()}`);
+  assert.equal(followers.filter((f) => f.connectionCount === 1).length, 1);
+
+  // A require-leader write is answered NotLeader by the follower and redirected.
+  await client.publishEvent("orders-1", "Placed", { body: { n: 1 }, requireLeader: true });
+  const [event] = await client.get("orders-1");
+  assert.deepEqual(event.json(), { n: 1 });
+});
+
+Deno.test("a leader killed during concurrent writes: every acknowledged write is present once after failover", async () => {
+  await using cluster = await startMemoryCluster({ heartbeat: false });
+  await using client = await connect({
+    discovery: { seeds: [...cluster.gossipSeeds] },
+    reconnection: { delay: 20, maxAttempts: 20 },
+  });
+  const writers = 8;
+  const perWriter = 150;
+  const acknowledged: string[] = [];
+  const failures: unknown[] = [];
+  let killed: Promise<void> | undefined;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        const id = crypto.randomUUID();
+        try {
+          await client.publishEvent(`orders-${w}`, "Placed", { id, body: { w, i } });
+          acknowledged.push(id);
+        } catch (error) {
+          failures.push(error);
+        }
+        if (acknowledged.length === (writers * perWriter) / 3) killed ??= cluster.killLeader();
+      }
+    }),
+  );
+  assert.ok(killed, "the leader was killed while writes were in flight");
+  await killed;
+  assert.deepEqual(failures, [], "writes retried across the failover");
+  assert.equal(acknowledged.length, writers * perWriter);
+
+  const stored: string[] = [];
+  for (let w = 0; w < writers; w++) {
+    for await (const event of client.iter(`orders-${w}`)) stored.push(event.id);
+  }
+  assert.equal(stored.length, acknowledged.length, "no write lost or duplicated");
+  assert.deepEqual(new Set(stored), new Set(acknowledged));
+  assert.equal(cluster.nodes[1].connectionCount, 1, "the client is on the new leader");
+});
