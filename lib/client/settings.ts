@@ -213,7 +213,7 @@ function parseDelay(text: string, key: string): number {
   return value;
 }
 
-/** Legacy names of the node preferences, as 5.x connection strings and photon-pump say them. */
+/** Node preferences by their URL names (lower-cased), including the 5.x and photon-pump ones. */
 const PREFERENCE_ALIASES: Readonly<Record<string, NodePreference>> = {
   leader: "leader",
   master: "leader",
@@ -298,16 +298,16 @@ function parseUrl(url: URL): ConnectOptions {
       case "name":
         options.name = value;
         break;
-      case "discovery":
-        options.discovery = {
-          ...(options.discovery as DiscoveryOptions | undefined),
-          ...(rawKey.toLowerCase() === "nodepreference"
-            ? { preference: parsePreference(value, rawKey) }
-            : {
-              seeds: value.split(",").map((seed) => seed.trim()).filter((seed) => seed.length > 0),
-            }),
-        };
+      case "discovery": {
+        const current = options.discovery as DiscoveryOptions | undefined;
+        options.discovery = rawKey.toLowerCase() === "nodepreference"
+          ? { ...current, preference: parsePreference(value, rawKey) }
+          : {
+            ...current,
+            seeds: value.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+          };
         break;
+      }
       case "reconnection": {
         const current = (options.reconnection ?? {}) as Record<string, unknown>;
         options.reconnection = rawKey.toLowerCase() === "maxreconnections"

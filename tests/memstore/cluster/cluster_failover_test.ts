@@ -62,7 +62,7 @@ Deno.test("connect() with the cluster's gossip seeds lands on the leader, in bot
   }
 });
 
-Deno.test("connect() with preference follower reads from a follower and writes through the leader", async () => {
+Deno.test("connect() with preference follower lands on a follower; a require-leader write moves it to the leader", async () => {
   await using cluster = await startMemoryCluster({ heartbeat: false });
   const [leader, ...followers] = cluster.nodes;
   await using client = await connect({
@@ -75,6 +75,7 @@ Deno.test("connect() with preference follower reads from a follower and writes t
 
   // A require-leader write is answered NotLeader by the follower and redirected.
   await client.publishEvent("orders-1", "Placed", { body: { n: 1 }, requireLeader: true });
+  assert.equal(leader.connectionCount, 1, `connections per node: ${connected()}`);
   const [event] = await client.get("orders-1");
   assert.deepEqual(event.json(), { n: 1 });
 });
