@@ -2,10 +2,16 @@
  * Regenerates `gen/` from `gen/proto/*.proto` with buf and protoc-gen-es, both from npm.
  * With `--check`, generates into a temporary folder and fails if `gen/` differs from it.
  *
+ * The generators are not in deno.json's `imports`: they run with `--no-config` against their own
+ * lock file, tools/gen.lock, so that running or importing the library downloads only its runtime
+ * dependency. `--quiet` hides the "Ignored build scripts" notice for buf's npm package (its
+ * postinstall is not needed: the wrapper finds the platform binary itself).
+ *
  * @module
  */
 
 const BUF = "npm:@bufbuild/buf@1.74.0/bin/buf";
+const TOOL_FLAGS = ["--quiet", "--no-config", "--lock=tools/gen.lock"];
 
 async function generate(outDir: string): Promise<void> {
   const template = await Deno.readTextFile("buf.gen.yaml");
@@ -14,13 +20,13 @@ async function generate(outDir: string): Promise<void> {
   await Deno.writeTextFile(
     tmpTemplate,
     template.replace(/out: gen\b/, `out: ${outDir}`).replace(
-      `"deno"`,
-      JSON.stringify(Deno.execPath()),
+      /^(\s*)- deno$/m,
+      `$1- ${JSON.stringify(Deno.execPath())}`,
     ),
   );
   try {
     const { code } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", BUF, "generate", "--template", tmpTemplate],
+      args: ["run", "-A", ...TOOL_FLAGS, BUF, "generate", "--template", tmpTemplate],
       stdout: "inherit",
       stderr: "inherit",
     }).output();
