@@ -2,7 +2,8 @@
  * The memstore's storage: one `$all` log with strictly increasing positions and a per-stream index
  * (an array by event number), with the server's write, delete and read rules (PROTOCOL.md
  * §4.5–§4.12). Everything here is synchronous and protocol-agnostic; handlers turn results into
- * packages. Each stored record keeps its encoded `EventRecord` bytes so replies never re-serialise.
+ * packages. Each stored record is one encoded `EventRecord`, copied once into an arena slab outside
+ * the V8 heap ({@linkcode RecordArena}), so replies never re-serialise and no record pins a request.
  *
  * This is also the API for server-side features built on top (persistent subscriptions): read
  * streams, append events with the normal rules, and observe commits with {@linkcode MemoryStorage.onCommit}.
@@ -10,9 +11,8 @@
  * @module
  */
 
-import { EventRecordSchema } from "../../gen/client_messages_pb.ts";
-import { guidToBytes } from "../wire/guid.ts";
-import { encodeMessage } from "../wire/proto_codec.ts";
+import { RecordArena } from "./record_arena.ts";
+import { encodeEventRecord, StoredRecord } from "./stored_record.ts";
 import {
   DELETED_STREAM,
   EMPTY_METADATA,
@@ -164,14 +164,17 @@ export const LINK_EVENT_TYPE = "$>";
 const RECORD_OVERHEAD = 48;
 /** Bytes of a transaction begin or commit record. */
 const TRANSACTION_RECORD_SIZE = 32;
-/** .NET ticks (100 ns since 0001-01-01) at the Unix epoch. */
-const EPOCH_TICKS = 621355968000000000n;
 
 const ZERO_ID = "00000000-0000-0000-0000-000000000000";
 const encoder = new TextEncoder();
+const EMPTY_BYTES = new Uint8Array(0);
 const linkDecoder = new TextDecoder();
 
 interface StreamState {
+  /** The stream name (one string shared by all its records). */
+  readonly name: string;
+  /** The name, UTF-8 encoded once. */
+  readonly nameBytes: Uint8Array;
   readonly events: StoredEvent[];
   tombstone: StoredEvent | null;
 }
@@ -208,6 +211,7 @@ export class MemoryStorage {
   readonly #eventIds = new Map<string, StoredEvent>();
   readonly #transactions = new Map<number, Transaction>();
   readonly #listeners = new Set<CommitListener>();
+  readonly #arena = new RecordArena();
   #settings: SystemSettings | null = null;
   #writerCheckpoint = 0;
   #lastCommitPosition = -1;
@@ -226,6 +230,11 @@ export class MemoryStorage {
   /** The position where the next record will be written (the "writer checkpoint"). */
   get writerCheckpoint(): number {
     return this.#writerCheckpoint;
+  }
+
+  /** Bytes of the buffers holding the stored records (slabs outside the V8 heap). */
+  get recordBytes(): number {
+    return this.#arena.byteLength;
   }
 
   /** Number of records in `$all`. */
@@ -374,7 +383,9 @@ export class MemoryStorage {
     for (const data of events) {
       const size = RECORD_OVERHEAD + tx.stream.length + data.eventType.length + data.data.length +
         (data.metadata?.length ?? 0) + 40;
-      tx.events.push({ data, preparePosition: this.#allocate(size), size });
+      // Copied: an open transaction must not pin the socket chunk its request arrived in.
+      const copy = { ...data, data: data.data.slice(), metadata: data.metadata?.slice() };
+      tx.events.push({ data: copy, preparePosition: this.#allocate(size), size });
     }
     return true;
   }
@@ -550,7 +561,7 @@ export class MemoryStorage {
   #state(stream: string): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
-      state = { events: [], tombstone: null };
+      state = { name: stream, nameBytes: encoder.encode(stream), events: [], tombstone: null };
       this.#streams.set(stream, state);
     }
     return state;
@@ -569,18 +580,16 @@ export class MemoryStorage {
     transaction: { commit: number; prepare: [number, number] } | null,
   ): StoredEvent {
     const createdEpochMs = this.#now();
-    const metadata = data.metadata ?? new Uint8Array(0);
-    const encoded = encodeMessage(EventRecordSchema, {
-      eventStreamId: stream,
+    const state = this.#state(stream);
+    const place = encodeEventRecord(this.#arena, {
+      streamBytes: state.nameBytes,
       eventNumber,
-      eventId: guidToBytes(data.eventId),
+      eventId: data.eventId,
       eventType: data.eventType,
-      dataContentType: data.isJson ? 1 : 0,
-      metadataContentType: data.isJson ? 1 : 0,
+      isJson: data.isJson,
       data: data.data,
-      metadata,
-      created: BigInt(Math.trunc(createdEpochMs)) * 10000n + EPOCH_TICKS,
-      createdEpoch: BigInt(Math.trunc(createdEpochMs)),
+      metadata: data.metadata ?? EMPTY_BYTES,
+      createdEpochMs,
     });
     let commitPosition: number;
     let preparePosition: number;
@@ -591,27 +600,21 @@ export class MemoryStorage {
       [preparePosition, nextPreparePosition] = transaction.prepare;
       nextCommitPosition = commitPosition;
     } else {
-      preparePosition = this.#allocate(encoded.length + RECORD_OVERHEAD);
+      preparePosition = this.#allocate(place.length + RECORD_OVERHEAD);
       commitPosition = preparePosition;
       nextCommitPosition = this.#writerCheckpoint;
       nextPreparePosition = 0;
     }
-    const record: StoredEvent = {
-      stream,
+    const record = new StoredRecord(
+      state.name,
       eventNumber,
-      eventId: data.eventId,
-      eventType: data.eventType,
-      isJson: data.isJson,
-      data: data.data,
-      metadata,
+      data.eventId,
+      data.eventType,
+      data.isJson,
       createdEpochMs,
-      commitPosition,
-      preparePosition,
-      nextCommitPosition,
-      nextPreparePosition,
-      encoded,
-    };
-    const state = this.#state(stream);
+      place,
+      { commitPosition, preparePosition, nextCommitPosition, nextPreparePosition },
+    );
     if (eventNumber === DELETED_STREAM) state.tombstone = record;
     else state.events.push(record);
     this.#all.push(record);
