@@ -1,18 +1,20 @@
 /**
- * Throwaway TLS material for tests: a fresh CA and a server certificate for `localhost` and
- * `127.0.0.1`, made with the system `openssl` in a temporary directory that is removed before
- * returning. Needs `--allow-run=openssl` and write access to the temp dir.
+ * Test-only TLS material, committed in `tls_certs_data.ts` (made once with openssl by
+ * `tools/make_test_certs.ts`, valid from 2020 to 2120), so that the tests need no `openssl` and no
+ * permissions. The private keys are public by being committed: never trust these CAs elsewhere.
  *
  * @example
  * ```ts ignore
- * import { generateTlsCerts } from "./tls_certs.ts";
- * const { caCert, cert, key } = await generateTlsCerts();
+ * import { testTlsCerts } from "./tls_certs.ts";
+ * const { caCert, cert, key } = testTlsCerts();
  * using listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
  * const conn = await Deno.connectTls({ hostname: "localhost", port: listener.addr.port, caCerts: [caCert] });
  * ```
  *
  * @module
  */
+
+import { TLS_CERTS_DATA } from "./tls_certs_data.ts";
 
 /** PEM-encoded TLS material. */
 export interface TlsCerts {
@@ -24,115 +26,64 @@ export interface TlsCerts {
   readonly key: string;
 }
 
-/** Options of {@linkcode generateTlsCerts}. */
-export interface TlsCertsOptions {
-  /** Names the server certificate is valid for. Default `["localhost", "127.0.0.1"]`. */
-  hosts?: readonly string[];
-  /** The openssl binary. Default `"openssl"` (from `PATH`). */
-  openssl?: string;
-}
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-async function run(openssl: string, args: string[], cwd: string): Promise<void> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(openssl, { args, cwd, stdout: "piped", stderr: "piped" })
-      .output();
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `Cannot generate test certificates: "${openssl}" was not found; install openssl ` +
-          `(e.g. apt-get install openssl; .ci/run does this)`,
-        { cause },
-      );
-    }
-    throw cause;
-  }
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim();
-    throw new Error(`openssl ${args[0]} failed with exit code ${output.code}: ${stderr}`);
-  }
-}
+/**
+ * Which committed certificate: `"localhost"` is valid for localhost, 127.0.0.1 and ::1;
+ * `"example.test"` is signed by the same CA but valid only for the name example.test (for
+ * hostname-mismatch tests); `"other CA"` is a localhost certificate from a second, unrelated CA.
+ */
+export type TlsCertsName = "localhost" | "example.test" | "other CA";
 
 /**
- * Generates a CA and a server certificate (P-256 keys, valid for two days).
- *
- * @throws {Error} naming openssl when it is missing or fails
+ * The committed test CA, server certificate and key called `name` (default `"localhost"`).
  *
  * @example
  * ```ts ignore
- * import { generateTlsCerts } from "./tls_certs.ts";
- * const { caCert } = await generateTlsCerts({ hosts: ["localhost"] });
+ * import { testTlsCerts } from "./tls_certs.ts";
+ * const { caCert } = testTlsCerts("example.test");
  * ```
  */
-export async function generateTlsCerts(options: TlsCertsOptions = {}): Promise<TlsCerts> {
-  const hosts = options.hosts ?? ["localhost", "127.0.0.1"];
-  if (hosts.length === 0) throw new TypeError("Invalid hosts: give at least one name");
-  const openssl = options.openssl ?? "openssl";
-  const dir = await Deno.makeTempDir({ prefix: "photonpump-tls-" });
-  try {
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    await run(openssl, [
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=photonpump throwaway test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ], dir);
-    await run(openssl, [
-      "req",
-      ...ec,
-      "-keyout",
-      "server.key",
-      "-out",
-      "server.csr",
-      "-subj",
-      `/CN=${hosts[0]}`,
-    ], dir);
-    const altNames = hosts.map((h) => (IPV4.test(h) || h.includes(":") ? `IP:${h}` : `DNS:${h}`));
-    await Deno.writeTextFile(
-      `${dir}/server.ext`,
-      [
-        `subjectAltName=${altNames.join(",")}`,
-        "basicConstraints=critical,CA:FALSE",
-        "keyUsage=critical,digitalSignature",
-        "extendedKeyUsage=serverAuth",
-        "",
-      ].join("\n"),
-    );
-    await run(openssl, [
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "server.crt",
-      "-days",
-      "2",
-      "-extfile",
-      "server.ext",
-    ], dir);
-    const [caCert, cert, key] = await Promise.all(
-      ["ca.crt", "server.crt", "server.key"].map((f) => Deno.readTextFile(`${dir}/${f}`)),
-    );
-    return { caCert, cert, key };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+export function testTlsCerts(name: TlsCertsName = "localhost"): TlsCerts {
+  switch (name) {
+    case "localhost":
+      return TLS_CERTS_DATA.localhost;
+    case "example.test":
+      return TLS_CERTS_DATA.exampleTest;
+    case "other CA":
+      return TLS_CERTS_DATA.otherCa;
+    default:
+      throw new TypeError(
+        `Unknown test certificate "${name}": use "localhost", "example.test" or "other CA"`,
+      );
   }
+}
+
+/** Options of {@linkcode generateTlsCerts}. */
+export interface TlsCertsOptions {
+  /** Names the server certificate must be valid for. Default `["localhost", "127.0.0.1"]`. */
+  hosts?: readonly string[];
+}
+
+const LOCALHOST_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/**
+ * The committed certificate valid for `hosts`: any of localhost, 127.0.0.1 and ::1, or only
+ * example.test. Nothing is generated any more; the name is kept for the existing tests.
+ *
+ * @deprecated Use {@linkcode testTlsCerts}.
+ * @throws {TypeError} when no committed certificate covers `hosts`
+ */
+export function generateTlsCerts(options: TlsCertsOptions = {}): Promise<TlsCerts> {
+  const hosts = options.hosts ?? ["localhost", "127.0.0.1"];
+  if (hosts.length > 0 && hosts.every((h) => LOCALHOST_NAMES.has(h))) {
+    return Promise.resolve(testTlsCerts("localhost"));
+  }
+  if (hosts.length === 1 && hosts[0] === "example.test") {
+    return Promise.resolve(testTlsCerts("example.test"));
+  }
+  return Promise.reject(
+    new TypeError(
+      `No committed test certificate for ${JSON.stringify(hosts)}: the certificates cover ` +
+        `localhost, 127.0.0.1 and ::1, or example.test (tools/make_test_certs.ts makes more)`,
+    ),
+  );
 }

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import { generateTlsCerts, type TlsCerts } from "./tls_certs.ts";
-
-let certs: TlsCerts | undefined;
-async function sharedCerts(): Promise<TlsCerts> {
-  certs ??= await generateTlsCerts();
-  return certs;
-}
+import { generateTlsCerts, testTlsCerts, type TlsCertsName } from "./tls_certs.ts";
 
 /** Accepts one TLS connection, echoes what it reads, and closes. */
 async function serveOnce(listener: Deno.TlsListener): Promise<void> {
@@ -20,16 +14,23 @@ async function serveOnce(listener: Deno.TlsListener): Promise<void> {
   }
 }
 
-Deno.test("generateTlsCerts() returns PEM CA, certificate and key", async () => {
-  const { caCert, cert, key } = await sharedCerts();
-  assert.match(caCert, /^-----BEGIN CERTIFICATE-----\n/);
-  assert.match(cert, /^-----BEGIN CERTIFICATE-----\n/);
-  assert.match(key, /^-----BEGIN PRIVATE KEY-----\n/);
-  assert.notEqual(caCert, cert);
+Deno.test("testTlsCerts() returns a PEM CA, certificate and key for each committed name", {
+  permissions: "none",
+}, () => {
+  const names: TlsCertsName[] = ["localhost", "example.test", "other CA"];
+  for (const name of names) {
+    const { caCert, cert, key } = testTlsCerts(name);
+    assert.match(caCert, /^-----BEGIN CERTIFICATE-----\n/, name);
+    assert.match(cert, /^-----BEGIN CERTIFICATE-----\n/, name);
+    assert.match(key, /^-----BEGIN PRIVATE KEY-----\n/, name);
+    assert.notEqual(caCert, cert, name);
+  }
+  assert.equal(testTlsCerts("example.test").caCert, testTlsCerts().caCert);
+  assert.notEqual(testTlsCerts("other CA").caCert, testTlsCerts().caCert);
 });
 
 Deno.test("a TLS round trip on 127.0.0.1 succeeds when the client trusts the CA", async () => {
-  const { caCert, cert, key } = await sharedCerts();
+  const { caCert, cert, key } = testTlsCerts();
   using listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
   const served = serveOnce(listener);
   {
@@ -52,7 +53,7 @@ Deno.test("a TLS round trip on 127.0.0.1 succeeds when the client trusts the CA"
 });
 
 Deno.test("the certificate is valid for the name localhost too", async () => {
-  const { caCert, cert, key } = await sharedCerts();
+  const { caCert, cert, key } = testTlsCerts();
   using listener = Deno.listenTls({ hostname: "localhost", port: 0, cert, key });
   const served = serveOnce(listener);
   using conn = await Deno.connectTls({
@@ -67,7 +68,7 @@ Deno.test("the certificate is valid for the name localhost too", async () => {
 });
 
 Deno.test("a client that does not trust the CA fails with a certificate error", async () => {
-  const { cert, key } = await sharedCerts();
+  const { cert, key } = testTlsCerts();
   using listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
   const served = serveOnce(listener);
   await assert.rejects(
@@ -80,9 +81,9 @@ Deno.test("a client that does not trust the CA fails with a certificate error", 
   await served;
 });
 
-Deno.test("a certificate from another throwaway CA is not trusted", async () => {
-  const { cert, key } = await sharedCerts();
-  const other = await generateTlsCerts();
+Deno.test("a certificate from the other test CA is not trusted", async () => {
+  const { cert, key } = testTlsCerts();
+  const other = testTlsCerts("other CA");
   using listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
   const served = serveOnce(listener);
   await assert.rejects(
@@ -99,9 +100,35 @@ Deno.test("a certificate from another throwaway CA is not trusted", async () => 
   await served;
 });
 
-Deno.test("generateTlsCerts() names openssl when the binary is missing", async () => {
+Deno.test("the example.test certificate is refused for 127.0.0.1 although its CA is trusted", async () => {
+  const { caCert, cert, key } = testTlsCerts("example.test");
+  using listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
+  const served = serveOnce(listener);
   await assert.rejects(
-    generateTlsCerts({ openssl: "/nonexistent/openssl" }),
-    /"\/nonexistent\/openssl" was not found; install openssl/,
+    async () => {
+      using conn = await Deno.connectTls({
+        hostname: "127.0.0.1",
+        port: listener.addr.port,
+        caCerts: [caCert],
+      });
+      await conn.handshake();
+    },
+    /not valid for name|NotValidForName|certificate/i,
   );
+  await served;
+});
+
+Deno.test("generateTlsCerts() maps host lists to the committed certificates and rejects others", {
+  permissions: "none",
+}, async () => {
+  assert.equal(await generateTlsCerts(), testTlsCerts("localhost"));
+  assert.equal(await generateTlsCerts({ hosts: ["::1"] }), testTlsCerts("localhost"));
+  assert.equal(await generateTlsCerts({ hosts: ["example.test"] }), testTlsCerts("example.test"));
+  await assert.rejects(
+    generateTlsCerts({ hosts: ["db.example.com"] }),
+    (e) =>
+      e instanceof TypeError &&
+      /No committed test certificate for \["db\.example\.com"\]/.test(e.message),
+  );
+  await assert.rejects(generateTlsCerts({ hosts: [] }), TypeError);
 });
