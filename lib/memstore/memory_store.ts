@@ -31,6 +31,13 @@ export interface MemoryStoreOptions {
   insecure?: boolean;
   /** Server heartbeats (default 2000 ms interval, 1000 ms timeout, as the real server), or false. */
   heartbeat?: { intervalMs: number; timeoutMs: number } | false;
+  /**
+   * Memory budget in bytes: event bytes plus an estimate of their index. Past it writes are
+   * refused as a real node refuses them when its disk is full (PrepareTimeout, with the reason in
+   * the message and the log) while reads, subscriptions and deletes keep working. Default: a
+   * quarter of the machine's memory, at most 4 GiB (1 GiB without `--allow-sys`).
+   */
+  maxMemory?: number;
   /** Largest package accepted, in bytes. Default 64 MiB. */
   maxPackageSize?: number;
   /** Timers for heartbeats (default: the system clock). */
@@ -97,7 +104,7 @@ class RunningMemoryStore implements MemoryStore {
   #closing: Promise<void> | null = null;
 
   constructor(options: MemoryStoreOptions) {
-    const storage = new MemoryStorage();
+    const storage = new MemoryStorage({ maxMemory: options.maxMemory });
     const log = options.log ?? (() => {});
     this.#services = {
       storage,

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { defaultMaxMemory, MemoryBudget } from "./memory_budget.ts";
 import { RecordArena } from "./record_arena.ts";
 import { encodeEventRecord, StoredRecord } from "./stored_record.ts";
 import {
@@ -89,7 +90,9 @@ export type WriteOutcome =
   }
   | { readonly status: "wrong-expected-version"; readonly currentVersion: bigint }
   | { readonly status: "stream-deleted" }
-  | { readonly status: "invalid-transaction" };
+  | { readonly status: "invalid-transaction" }
+  /** Refused by the memory budget (the real server's full disk); `message` says why. */
+  | { readonly status: "memory-full"; readonly message: string };
 
 /** The outcome of a stream read. */
 export type StreamReadOutcome =
@@ -148,6 +151,12 @@ export type CommitListener = (events: readonly StoredEvent[]) => void;
 export interface MemoryStorageOptions {
   /** Wall-clock milliseconds since the epoch, for `created` and `$maxAge`. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Memory budget in bytes (event bytes plus an index estimate); past it writes are refused with
+   * a `memory-full` outcome while reads and deletes keep working. Default
+   * {@linkcode defaultMaxMemory}.
+   */
+  maxMemory?: number;
 }
 
 /** Largest `max_count` of a read (`MaxPageSize`). */
@@ -168,6 +177,13 @@ const TRANSACTION_RECORD_SIZE = 32;
 const ZERO_ID = "00000000-0000-0000-0000-000000000000";
 const encoder = new TextEncoder();
 const EMPTY_BYTES = new Uint8Array(0);
+/** What a delete is charged: a tombstone or a metadata event. */
+const DELETE_ESTIMATE: NewEventData = {
+  eventId: ZERO_ID,
+  eventType: METADATA_EVENT_TYPE,
+  isJson: true,
+  data: new Uint8Array(64),
+};
 const linkDecoder = new TextDecoder();
 
 interface StreamState {
@@ -212,6 +228,7 @@ export class MemoryStorage {
   readonly #transactions = new Map<number, Transaction>();
   readonly #listeners = new Set<CommitListener>();
   readonly #arena = new RecordArena();
+  readonly #budget: MemoryBudget;
   #settings: SystemSettings | null = null;
   #writerCheckpoint = 0;
   #lastCommitPosition = -1;
@@ -220,6 +237,39 @@ export class MemoryStorage {
   /** Creates an empty store. */
   constructor(options: MemoryStorageOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#budget = new MemoryBudget(options.maxMemory ?? defaultMaxMemory());
+  }
+
+  /** The memory budget in bytes. */
+  get maxMemory(): number {
+    return this.#budget.maxMemory;
+  }
+
+  /** Estimated bytes in use, as the memory budget counts them. */
+  get memoryUsed(): number {
+    return this.#budget.used(this.#memoryUse());
+  }
+
+  /**
+   * Null if `events` fit in the memory budget as a write to `stream`, else why not (a sentence
+   * for logs and the wire). Writes and transaction commits check this themselves.
+   */
+  writeRefusal(stream: string, events: readonly NewEventData[], isDelete = false): string | null {
+    let bytes = 0;
+    const header = stream.length * 3 + 64;
+    for (const e of events) {
+      bytes += e.data.length + (e.metadata?.length ?? 0) + e.eventType.length * 3 + header;
+    }
+    const streams = this.#streams.has(stream) ? 0 : 1;
+    return this.#budget.refusal(this.#memoryUse(), bytes, events.length, streams, isDelete);
+  }
+
+  #memoryUse(): { recordBytes: number; records: number; streams: number } {
+    return {
+      recordBytes: this.#arena.byteLength,
+      records: this.#all.length,
+      streams: this.#streams.size,
+    };
   }
 
   /** Log position of the last committed record, −1 while the log is empty. */
@@ -313,6 +363,10 @@ export class MemoryStorage {
    */
   append(stream: string, expectedVersion: bigint, events: readonly NewEventData[]): WriteOutcome {
     const decision = this.#checkCommit(stream, expectedVersion, events.map((e) => e.eventId));
+    if (decision.kind === "ok" && events.length > 0) {
+      const refusal = this.writeRefusal(stream, events);
+      if (refusal !== null) return { status: "memory-full", message: refusal };
+    }
     return this.#runBatch(() => this.#commitDecision(stream, decision, events, null));
   }
 
@@ -330,6 +384,8 @@ export class MemoryStorage {
     if (!hard && decision.current === -1n && this.lastEventNumber(metastreamOf(stream)) < 0n) {
       return { status: "wrong-expected-version", currentVersion: -1n };
     }
+    const refusal = this.writeRefusal(stream, [DELETE_ESTIMATE], true);
+    if (refusal !== null) return { status: "memory-full", message: refusal };
     return this.#runBatch(() => {
       if (hard) {
         const tombstone = this.#writeRecord(stream, DELETED_STREAM, {
@@ -397,6 +453,10 @@ export class MemoryStorage {
     this.#transactions.delete(transactionId);
     const datas = tx.events.map((e) => e.data);
     const decision = this.#checkCommit(tx.stream, tx.expectedVersion, datas.map((e) => e.eventId));
+    if (decision.kind === "ok" && datas.length > 0) {
+      const refusal = this.writeRefusal(tx.stream, datas);
+      if (refusal !== null) return { status: "memory-full", message: refusal };
+    }
     return this.#runBatch(() => {
       if (decision.kind !== "ok" || datas.length === 0) {
         return this.#commitDecision(tx.stream, decision, datas, null);

@@ -26,7 +26,7 @@ import { requireExpectedVersion, requireStreamId, unwrapNewEvents } from "./vali
 /** `EventNumber.Invalid` (int.MinValue), reported in the numbers of failed writes. */
 export const INVALID_EVENT_NUMBER = -2147483648n;
 
-const MESSAGES: Record<Exclude<WriteOutcome["status"], "success">, string> = {
+const MESSAGES: Record<Exclude<WriteOutcome["status"], "success" | "memory-full">, string> = {
   "wrong-expected-version": "Wrong expected version.",
   "stream-deleted": "Stream is deleted.",
   "invalid-transaction": "Invalid transaction.",
@@ -36,7 +36,22 @@ const RESULTS: Record<WriteOutcome["status"], OperationResult> = {
   "wrong-expected-version": OperationResult.WrongExpectedVersion,
   "stream-deleted": OperationResult.StreamDeleted,
   "invalid-transaction": OperationResult.InvalidTransaction,
+  // A store that cannot write answers as a real node whose disk is full: its prepares are never
+  // written, so the request times out in the prepare phase (clients retry PrepareTimeout).
+  "memory-full": OperationResult.PrepareTimeout,
 };
+
+/** The `message` of a failed write: the server's text, and the reason when memory is full. */
+function failureMessage(outcome: Exclude<WriteOutcome, { status: "success" }>): string {
+  if (outcome.status === "memory-full") return `Prepare phase timeout. ${outcome.message}`;
+  return MESSAGES[outcome.status];
+}
+
+function logRefusal(ctx: CommandContext, stream: string, outcome: WriteOutcome): void {
+  if (outcome.status === "memory-full") {
+    ctx.services.log(`Write to "${stream}" refused: ${outcome.message}`);
+  }
+}
 const ACCESS_DENIED = "Access denied.";
 
 interface WriteRequest {
@@ -57,7 +72,7 @@ function writeCompleted(outcome: WriteOutcome | "access-denied"): Uint8Array {
   }
   return encodeMessage(WriteEventsCompletedSchema, {
     result: outcome === "access-denied" ? OperationResult.AccessDenied : RESULTS[outcome.status],
-    message: outcome === "access-denied" ? ACCESS_DENIED : MESSAGES[outcome.status],
+    message: outcome === "access-denied" ? ACCESS_DENIED : failureMessage(outcome),
     firstEventNumber: INVALID_EVENT_NUMBER,
     lastEventNumber: INVALID_EVENT_NUMBER,
     preparePosition: INVALID_EVENT_NUMBER,
@@ -78,7 +93,7 @@ function deleteCompleted(outcome: WriteOutcome | "access-denied"): Uint8Array {
   }
   return encodeMessage(DeleteStreamCompletedSchema, {
     result: outcome === "access-denied" ? OperationResult.AccessDenied : RESULTS[outcome.status],
-    message: outcome === "access-denied" ? ACCESS_DENIED : MESSAGES[outcome.status],
+    message: outcome === "access-denied" ? ACCESS_DENIED : failureMessage(outcome),
     preparePosition: -1n,
     commitPosition: -1n,
     currentVersion: outcome !== "access-denied" && outcome.status === "wrong-expected-version"
@@ -93,6 +108,7 @@ function writeEvents(ctx: CommandContext, request: WriteRequest): void {
     return ctx.reply(TcpCommand.WriteEventsCompleted, writeCompleted("access-denied"));
   }
   const outcome = storage.append(request.stream, request.expectedVersion, request.events);
+  logRefusal(ctx, request.stream, outcome);
   ctx.reply(TcpCommand.WriteEventsCompleted, writeCompleted(outcome));
 }
 
@@ -108,6 +124,7 @@ function deleteStream(ctx: CommandContext, request: DeleteRequest): void {
     return ctx.reply(TcpCommand.DeleteStreamCompleted, deleteCompleted("access-denied"));
   }
   const outcome = storage.deleteStream(request.stream, request.expectedVersion, request.hardDelete);
+  logRefusal(ctx, request.stream, outcome);
   ctx.reply(TcpCommand.DeleteStreamCompleted, deleteCompleted(outcome));
 }
 
@@ -193,7 +210,14 @@ export function registerWriteHandlers(registry: CommandRegistry): void {
         result = OperationResult.AccessDenied;
         message = ACCESS_DENIED;
       } else {
-        storage.writeTransaction(id, request.events);
+        const refusal = storage.writeRefusal(stream, request.events);
+        if (refusal === null) {
+          storage.writeTransaction(id, request.events);
+        } else {
+          ctx.services.log(`Transaction write to "${stream}" refused: ${refusal}`);
+          result = OperationResult.PrepareTimeout;
+          message = `Prepare phase timeout. ${refusal}`;
+        }
       }
       ctx.reply(
         TcpCommand.TransactionWriteCompleted,
@@ -216,6 +240,7 @@ export function registerWriteHandlers(registry: CommandRegistry): void {
         outcome = "access-denied";
       } else {
         outcome = storage.commitTransaction(id);
+        if (stream !== null) logRefusal(ctx, stream, outcome);
       }
       if (outcome !== "access-denied" && outcome.status === "success") {
         return ctx.reply(
@@ -237,7 +262,7 @@ export function registerWriteHandlers(registry: CommandRegistry): void {
           result: outcome === "access-denied"
             ? OperationResult.AccessDenied
             : RESULTS[outcome.status],
-          message: outcome === "access-denied" ? ACCESS_DENIED : MESSAGES[outcome.status],
+          message: outcome === "access-denied" ? ACCESS_DENIED : failureMessage(outcome),
           firstEventNumber: INVALID_EVENT_NUMBER,
           lastEventNumber: INVALID_EVENT_NUMBER,
           preparePosition: -1n,
