@@ -4,28 +4,37 @@
  * @module
  */
 
-import { ProtocolError } from "../errors.ts";
-import {
-  decodePackage,
-  DEFAULT_MAX_PACKAGE_SIZE,
-  HEADER_SIZE,
-  LENGTH_PREFIX_SIZE,
-  type Package,
-} from "./package_codec.ts";
+import { Framer } from "./framer.ts";
+import { DEFAULT_MAX_PACKAGE_SIZE, type Package } from "./package_codec.ts";
 
 /** Options of {@linkcode FrameDecoderStream}. */
 export interface FrameDecoderStreamOptions {
   /** Largest package accepted, in bytes (without the length prefix). Default 64 MiB. */
-  maxPackageSize?: number;
+  readonly maxPackageSize?: number;
+  /**
+   * Called with the size of every chunk before it is framed. Liveness hooks in here: any byte
+   * received counts (docs/protocol.md §4.2), and a large package may take longer than a
+   * heartbeat timeout to arrive whole.
+   */
+  readonly onBytes?: (byteCount: number) => void;
+  /**
+   * Whether the consumer may keep a package of this command, or bytes of it (event data), after
+   * handling it: such packages are emitted as exact-size copies, so they pin no socket chunk and
+   * no other package. Others are views into their chunk when they fit in one, which saves an
+   * `ArrayBuffer` allocation per package. Default: every package is copied.
+   */
+  readonly retains?: (command: number) => boolean;
 }
 
 /**
  * Splits a byte stream into length-prefixed packages and decodes each one's header.
  *
- * The length prefix is checked against the bounds before anything is buffered; a package lying
- * inside one chunk is decoded in place (its payload is a view into that chunk), and a package split
- * across chunks is copied exactly once into a buffer of its final size. A stream that ends in the
- * middle of a package errors with a `truncated-frame` {@linkcode ProtocolError}.
+ * The length prefix is checked against the bounds before anything is buffered, and a frame over
+ * the maximum errors the stream (the real server closes such a connection too). Buffers grow with
+ * the bytes that arrived, never with what a prefix claims, and every package is emitted as an
+ * exact-size copy (unless `retains` says the consumer keeps nothing of it), so a package kept by
+ * a consumer pins neither a socket chunk nor other packages' bytes. A stream that ends in the middle of a package errors with a `truncated-frame`
+ * {@linkcode ProtocolError}.
  *
  * @example
  * ```ts
@@ -36,89 +45,37 @@ export interface FrameDecoderStreamOptions {
  * ```
  */
 export class FrameDecoderStream extends TransformStream<Uint8Array, Package> {
-  readonly #maxPackageSize: number;
-  /** Bytes of a length prefix split across chunks. */
-  readonly #prefix = new Uint8Array(LENGTH_PREFIX_SIZE);
-  #prefixFilled = 0;
-  /** The package being assembled across chunks, allocated at its final size. */
-  #partial: Uint8Array | null = null;
-  #partialFilled = 0;
+  readonly #framer: Framer;
 
   /** Creates the stage. */
   constructor(options: FrameDecoderStreamOptions = {}) {
-    super({
-      transform: (chunk, controller) => this.#transform(chunk, controller),
-      flush: () => this.#flush(),
+    let output!: TransformStreamDefaultController<Package>;
+    const framer = new Framer({
+      maxPackageSize: options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE,
+      retains: options.retains,
+      onPackage: (pkg) => output.enqueue(pkg),
     });
-    this.#maxPackageSize = options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE;
-  }
-
-  #transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Package>): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.#partial !== null) {
-        const take = Math.min(this.#partial.length - this.#partialFilled, chunk.length - offset);
-        this.#partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
-        this.#partialFilled += take;
-        offset += take;
-        if (this.#partialFilled === this.#partial.length) {
-          const whole = this.#partial;
-          this.#partial = null;
-          controller.enqueue(decodePackage(whole));
+    const onBytes = options.onBytes;
+    super({
+      start: (controller) => {
+        output = controller;
+      },
+      transform: onBytes
+        ? (chunk) => {
+          onBytes(chunk.length);
+          framer.push(chunk);
         }
-        continue;
-      }
-      let length: number;
-      if (this.#prefixFilled === 0 && chunk.length - offset >= LENGTH_PREFIX_SIZE) {
-        length = readInt32LE(chunk, offset);
-        offset += LENGTH_PREFIX_SIZE;
-      } else {
-        while (this.#prefixFilled < LENGTH_PREFIX_SIZE && offset < chunk.length) {
-          this.#prefix[this.#prefixFilled++] = chunk[offset++];
-        }
-        if (this.#prefixFilled < LENGTH_PREFIX_SIZE) return;
-        this.#prefixFilled = 0;
-        length = readInt32LE(this.#prefix, 0);
-      }
-      this.#checkLength(length);
-      if (chunk.length - offset >= length) {
-        controller.enqueue(decodePackage(chunk.subarray(offset, offset + length)));
-        offset += length;
-      } else {
-        this.#partial = new Uint8Array(length);
-        this.#partialFilled = 0;
-      }
-    }
+        : (chunk) => framer.push(chunk),
+      flush: () => framer.end(),
+    });
+    this.#framer = framer;
   }
 
-  #checkLength(length: number): void {
-    if (length < HEADER_SIZE) {
-      throw new ProtocolError(
-        "frame-too-small",
-        `Invalid length prefix ${length}: a package needs at least ${HEADER_SIZE} bytes`,
-      );
-    }
-    if (length > this.#maxPackageSize) {
-      throw new ProtocolError(
-        "frame-too-large",
-        `Invalid length prefix ${length}: the maximum package size is ${this.#maxPackageSize} bytes`,
-      );
-    }
+  /**
+   * Bytes of the buffers held for a frame still arriving (every referenced `ArrayBuffer`'s whole
+   * `byteLength`); 0 between frames.
+   */
+  get bufferedBytes(): number {
+    return this.#framer.bufferedBytes;
   }
-
-  #flush(): void {
-    if (this.#partial !== null || this.#prefixFilled > 0) {
-      const have = this.#partial ? this.#partialFilled : this.#prefixFilled;
-      const want = this.#partial ? `${this.#partial.length}-byte package` : "4-byte length prefix";
-      throw new ProtocolError(
-        "truncated-frame",
-        `Stream ended in the middle of a ${want} (${have} bytes received)`,
-      );
-    }
-  }
-}
-
-function readInt32LE(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) |
-    (bytes[offset + 3] << 24));
 }

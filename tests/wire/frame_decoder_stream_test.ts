@@ -51,6 +51,37 @@ async function decode(chunks: Uint8Array[], maxPackageSize?: number): Promise<Pa
   return out;
 }
 
+/** Copies each chunk into its own buffer, as socket reads deliver them. */
+function owned(chunks: Uint8Array[]): Uint8Array[] {
+  return chunks.map((chunk) => chunk.slice());
+}
+
+/** Writes chunks one at a time, reading what comes out, with `bufferedBytes` after each write. */
+async function feed(
+  stage: FrameDecoderStream,
+  chunks: Iterable<Uint8Array>,
+): Promise<{ packages: Package[]; buffered: number[] }> {
+  const packages: Package[] = [];
+  const reading = (async () => {
+    for await (const pkg of stage.readable) packages.push(pkg);
+  })();
+  const writer = stage.writable.getWriter();
+  const buffered: number[] = [];
+  for (const chunk of chunks) {
+    await writer.write(chunk);
+    buffered.push(stage.bufferedBytes);
+  }
+  await writer.close();
+  await reading;
+  return { packages, buffered };
+}
+
+function prefix(length: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setInt32(0, length, true);
+  return bytes;
+}
+
 function normalise(pkg: Package) {
   return {
     command: pkg.command,
@@ -67,33 +98,145 @@ async function rejectsWith(chunks: Uint8Array[], kind: ProtocolError["kind"], ma
   );
 }
 
-Deno.test("FrameDecoderStream decodes the same packages at every split point of a buffer", async () => {
-  const packages = samplePackages();
-  const bytes = concat(packages.map((p) => encodePackage(p)));
-  const expected = packages.map(normalise);
-  for (let split = 0; split <= bytes.length; split++) {
-    const decoded = await decode([bytes.subarray(0, split), bytes.subarray(split)]);
-    assert.deepEqual(decoded.map(normalise), expected, `split at ${split}`);
-  }
-});
-
-Deno.test("FrameDecoderStream decodes the same packages at every pair of split points", async () => {
-  const packages = samplePackages().slice(0, 2);
-  const bytes = concat(packages.map((p) => encodePackage(p)));
-  const expected = packages.map(normalise);
-  for (let a = 0; a <= bytes.length; a++) {
-    for (let b = a; b <= bytes.length; b++) {
-      const chunks = [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)];
-      assert.deepEqual((await decode(chunks)).map(normalise), expected, `splits ${a}, ${b}`);
+// Chunks as views of one buffer exercise the compaction of small pieces; chunks that own their
+// buffers exercise the pieces held as views.
+for (
+  const [how, cut] of [["views of one buffer", (c: Uint8Array[]) => c], [
+    "own buffers",
+    owned,
+  ]] as const
+) {
+  Deno.test(`FrameDecoderStream decodes the same packages at every split point (${how})`, async () => {
+    const packages = samplePackages();
+    const bytes = concat(packages.map((p) => encodePackage(p)));
+    const expected = packages.map(normalise);
+    for (let split = 0; split <= bytes.length; split++) {
+      const decoded = await decode(cut([bytes.subarray(0, split), bytes.subarray(split)]));
+      assert.deepEqual(decoded.map(normalise), expected, `split at ${split}`);
     }
-  }
-});
+  });
+
+  Deno.test(`FrameDecoderStream decodes the same packages at every pair of split points (${how})`, async () => {
+    const packages = samplePackages().slice(0, 2);
+    const bytes = concat(packages.map((p) => encodePackage(p)));
+    const expected = packages.map(normalise);
+    for (let a = 0; a <= bytes.length; a++) {
+      for (let b = a; b <= bytes.length; b++) {
+        const chunks = cut([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]);
+        assert.deepEqual((await decode(chunks)).map(normalise), expected, `splits ${a}, ${b}`);
+      }
+    }
+  });
+}
 
 Deno.test("FrameDecoderStream decodes a stream fed one byte at a time", async () => {
   const packages = samplePackages();
   const bytes = concat(packages.map((p) => encodePackage(p)));
   const chunks = Array.from(bytes, (b) => new Uint8Array([b]));
   assert.deepEqual((await decode(chunks)).map(normalise), packages.map(normalise));
+});
+
+Deno.test("every package is an exact-size copy that pins neither its chunk nor other packages", async () => {
+  const packages = samplePackages();
+  const encoded = packages.map((p) => encodePackage(p));
+  const bytes = concat(encoded);
+  for (let split = 0; split <= bytes.length; split++) {
+    // Each chunk sits in a 64 KiB buffer, like a socket read.
+    const chunks = [bytes.subarray(0, split), bytes.subarray(split)].map((part) => {
+      const buffer = new Uint8Array(65536);
+      buffer.set(part);
+      return buffer.subarray(0, part.length);
+    });
+    const decoded = await decode(chunks);
+    decoded.forEach((pkg, i) => {
+      assert.equal(pkg.payload.buffer.byteLength, encoded[i].length - 4, `split ${split}, #${i}`);
+    });
+  }
+});
+
+Deno.test("a package alone in its chunk's buffer is not copied again", async () => {
+  const bytes = encodePackage(samplePackages()[2]);
+  const [pkg] = await decode([bytes]);
+  assert.equal(pkg.payload.buffer, bytes.buffer);
+});
+
+Deno.test("packages the consumer does not retain are views into their chunk", async () => {
+  const bytes = concat(samplePackages().map((p) => encodePackage(p)));
+  const stage = new FrameDecoderStream({ retains: (command) => command === 0x82 });
+  const { packages } = await feed(stage, [bytes]);
+  for (const pkg of packages) {
+    assert.equal(
+      pkg.payload.buffer === bytes.buffer,
+      pkg.command !== 0x82,
+      `0x${pkg.command.toString(16)}`,
+    );
+  }
+});
+
+Deno.test("a prefix claiming the maximum followed by a trickle buffers only what arrived", async () => {
+  const stage = new FrameDecoderStream();
+  // 3 bytes per read, each read in its own 64 KiB buffer as a socket delivers them.
+  const trickle = Array.from({ length: 2000 }, (_, i) => {
+    const buffer = new Uint8Array(65536);
+    buffer.fill(i & 0xff, 0, 3);
+    return buffer.subarray(0, 3);
+  });
+  const header = encodePackage({
+    command: 0x82,
+    correlationId: crypto.randomUUID(),
+    payload: new Uint8Array(0),
+  });
+  const first = concat([prefix(DEFAULT_MAX_PACKAGE_SIZE), header.subarray(4)]);
+  const writer = stage.writable.getWriter();
+  const reading = stage.readable.getReader().read().catch(() => undefined);
+  await writer.write(first);
+  let arrived = HEADER_SIZE;
+  let most = 0;
+  for (const chunk of trickle) {
+    await writer.write(chunk);
+    arrived += chunk.length;
+    most = Math.max(most, stage.bufferedBytes);
+    assert.ok(
+      stage.bufferedBytes <= 2 * arrived + 256,
+      `${stage.bufferedBytes} bytes held for ${arrived}`,
+    );
+  }
+  assert.ok(most >= arrived, `the ${arrived} bytes are held (${most})`);
+  assert.ok(most < 64 * 1024, `no socket chunk is pinned (${most})`);
+  await assert.rejects(
+    writer.close(),
+    (e: unknown) => e instanceof ProtocolError && e.kind === "truncated-frame",
+  );
+  await reading;
+});
+
+Deno.test("a large package in socket-sized chunks is held as what arrived until half of it is there", async () => {
+  const payload = new Uint8Array(1 << 20).fill(9);
+  const bytes = encodePackage({ command: 0x82, correlationId: crypto.randomUUID(), payload });
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 65536) chunks.push(bytes.slice(at, at + 65536));
+  const { packages, buffered } = await feed(new FrameDecoderStream(), chunks);
+  let arrived = 0;
+  buffered.slice(0, -1).forEach((held, i) => {
+    arrived += chunks[i].length;
+    assert.ok(
+      held <= Math.max(2 * arrived, bytes.length - 4),
+      `after chunk ${i}: ${held} for ${arrived}`,
+    );
+    if (2 * arrived < bytes.length - 4) assert.ok(held <= arrived, `after chunk ${i}: ${held}`);
+  });
+  assert.equal(buffered.at(-1), 0, "nothing is held once the package is out");
+  assert.equal(packages[0].payload.length, payload.length);
+  assert.equal(packages[0].payload.buffer.byteLength, bytes.length - 4);
+  assert.ok(packages[0].payload.every((b) => b === 9));
+});
+
+Deno.test("onBytes sees every chunk's size", async () => {
+  const bytes = concat(samplePackages().map((p) => encodePackage(p)));
+  const sizes: number[] = [];
+  const stage = new FrameDecoderStream({ onBytes: (n) => sizes.push(n) });
+  await feed(stage, [bytes.subarray(0, 7), bytes.subarray(7, 100), bytes.subarray(100)]);
+  assert.deepEqual(sizes, [7, 93, bytes.length - 100]);
 });
 
 Deno.test("FrameDecoderStream accepts a package of exactly the maximum size", async () => {
