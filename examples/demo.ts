@@ -6,7 +6,7 @@
  * @module
  */
 
-import { startMemoryStore } from "../lib/memstore/mod.ts";
+import { startMemoryStore } from "@photonpump/client/memstore";
 import { write } from "./writer.ts";
 import { read } from "./reader.ts";
 

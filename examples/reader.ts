@@ -11,7 +11,7 @@
  * @module
  */
 
-import { connect, type ResolvedEvent } from "../mod.ts";
+import { connect, type ResolvedEvent } from "@photonpump/client";
 
 /** Reads every event of `adventure`, printing each one's type and JSON body. */
 export async function read(target: string): Promise<ResolvedEvent[]> {

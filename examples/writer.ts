@@ -11,7 +11,7 @@
  * @module
  */
 
-import { connect, type WriteResult } from "../mod.ts";
+import { connect, type WriteResult } from "@photonpump/client";
 
 /** Writes one `player_created` event to `adventure` and says so. */
 export async function write(target: string): Promise<WriteResult> {

@@ -1,5 +1,5 @@
 /**
- * Writes `tests/support/tls_certs_data.ts`: the committed, test-only TLS material (two CAs and
+ * Writes `tests/support/tls_certs_data.ts` (and the localhost set as PEM files in `examples/certs/`): the committed, test-only TLS material (two CAs and
  * three server certificates, P-256 keys, valid 2020-2120), so that the test suite needs no
  * `openssl`. Run it only to replace that material; it needs `openssl` on `PATH`.
  *
@@ -17,6 +17,7 @@
 const NOT_BEFORE = "20200101000000Z";
 const NOT_AFTER = "21200101000000Z";
 const OUT = new URL("../tests/support/tls_certs_data.ts", import.meta.url);
+const EXAMPLE_CERTS = new URL("../examples/certs/", import.meta.url);
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 async function openssl(args: string[], cwd: string): Promise<void> {
@@ -162,6 +163,16 @@ export const TLS_CERTS_DATA: {
 `;
     await Deno.writeTextFile(OUT, source);
     console.log(`Wrote ${OUT.pathname}`);
+    // The TLS example reads the localhost set from files, as an application would.
+    for (
+      const [from, to] of [["ca.crt", "ca.crt"], ["localhost.crt", "server.crt"], [
+        "localhost.key",
+        "server.key",
+      ]]
+    ) {
+      await Deno.copyFile(`${dir}/${from}`, new URL(to, EXAMPLE_CERTS));
+    }
+    console.log(`Wrote ${EXAMPLE_CERTS.pathname}{ca.crt,server.crt,server.key}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
