@@ -196,3 +196,85 @@ export class NotHandledError extends PhotonPumpError {
     this.reason = reason;
   }
 }
+
+/**
+ * A reply was larger than the maximum package size. Only its 18-byte header was read: its body
+ * was skipped unbuffered, the connection stays open, and only the operation it answered fails.
+ * A read page of several large events can exceed the maximum (the real server sends it anyway);
+ * read with a smaller `maxCount`.
+ */
+export class FrameTooLargeError extends PhotonPumpError {
+  /** The operation the reply answered, e.g. `"ReadStreamEventsForward"`. */
+  readonly operation: string;
+  /** The reply's command byte. */
+  readonly command: number;
+  /** The reply's correlation id. */
+  readonly correlationId: string;
+  /** The size its length prefix claimed, in bytes. */
+  readonly size: number;
+  /** The largest package accepted, in bytes. */
+  readonly maxPackageSize: number;
+  /** Creates the error. */
+  constructor(
+    reply: {
+      readonly operation: string;
+      readonly command: number;
+      readonly commandName: string;
+      readonly correlationId: string;
+      readonly size: number;
+      readonly maxPackageSize: number;
+    },
+    options?: PhotonPumpErrorOptions,
+  ) {
+    super(
+      `The ${reply.commandName} reply to ${reply.operation} (correlation id "${reply.correlationId}") ` +
+        `is ${reply.size} bytes, over the maximum package size of ${reply.maxPackageSize} bytes`,
+      options,
+    );
+    this.operation = reply.operation;
+    this.command = reply.command;
+    this.correlationId = reply.correlationId;
+    this.size = reply.size;
+    this.maxPackageSize = reply.maxPackageSize;
+  }
+}
+
+/**
+ * The peer read nothing of what was sent to it for a whole timeout while bytes were waiting: the
+ * connection was closed (and, like any lost connection, its operations are retried or failed).
+ */
+export class PeerNotReadingError extends ConnectionClosedError {
+  /** How long no byte was taken, in ms. */
+  readonly stalledMs: number;
+  /** Bytes that were waiting to be sent. */
+  readonly queuedBytes: number;
+  /** Creates the error. */
+  constructor(stalledMs: number, queuedBytes: number, options?: PhotonPumpErrorOptions) {
+    super(
+      `The peer read nothing for ${stalledMs} ms while ${queuedBytes} bytes were waiting to be sent`,
+      options,
+    );
+    this.stalledMs = stalledMs;
+    this.queuedBytes = queuedBytes;
+  }
+}
+
+/**
+ * Too many operations were already waiting for a connection (while the client reconnects), so
+ * this one was not queued.
+ */
+export class OperationQueueFullError extends PhotonPumpError {
+  /** The operation refused, e.g. `"WriteEvents"`. */
+  readonly operation: string;
+  /** How many operations may wait. */
+  readonly limit: number;
+  /** Creates the error. */
+  constructor(operation: string, limit: number, options?: PhotonPumpErrorOptions) {
+    super(
+      `Cannot queue ${operation}: ${limit} operations are already waiting for a connection`,
+      options,
+    );
+    this.operation = operation;
+    this.limit = limit;
+  }
+}

@@ -75,6 +75,29 @@ export function commandName(command: number): string {
   return NAMES.get(command) ?? `Unknown(0x${command.toString(16).padStart(2, "0")})`;
 }
 
+const EVENT_CARRIERS = new Set<number>([
+  TcpCommand.WriteEvents,
+  TcpCommand.TransactionWrite,
+  TcpCommand.ReadEventCompleted,
+  TcpCommand.ReadStreamEventsForwardCompleted,
+  TcpCommand.ReadStreamEventsBackwardCompleted,
+  TcpCommand.ReadAllEventsForwardCompleted,
+  TcpCommand.ReadAllEventsBackwardCompleted,
+  TcpCommand.FilteredReadAllEventsForwardCompleted,
+  TcpCommand.FilteredReadAllEventsBackwardCompleted,
+  TcpCommand.StreamEventAppeared,
+  TcpCommand.PersistentSubscriptionStreamEventAppeared,
+]);
+
+/**
+ * Whether packages of this command carry event data and metadata, bytes a receiver may keep
+ * after decoding: the writes' requests, the reads' replies and the subscriptions' events. Every
+ * other package decodes to numbers and strings.
+ */
+export function carriesEvents(command: number): boolean {
+  return EVENT_CARRIERS.has(command);
+}
+
 /** Package flags (PROTOCOL.md §1.3). */
 export const TcpFlags = {
   None: 0x00,
