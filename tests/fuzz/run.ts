@@ -16,7 +16,12 @@ import {
   validPackages,
 } from "./generators.ts";
 import { Prng } from "./prng.ts";
-import { checkDecodeMessage, checkDecodePackage, checkFrameDecoder } from "./targets.ts";
+import {
+  checkDecodeMessage,
+  checkDecodePackage,
+  checkFrameDecoder,
+  checkSkippingFrameDecoder,
+} from "./targets.ts";
 
 /** The kinds of case, in the order {@linkcode runCase} draws them. */
 export const CASE_KINDS = [
@@ -101,7 +106,9 @@ export async function runCase(seed: number, index: number): Promise<CaseKind> {
       if (kind === "frames-mutated") bytes = mutate(prng, bytes, offsets);
       const max = kind === "frames-valid" ? DEFAULT_MAX_PACKAGE_SIZE : maxPackageSize(prng);
       const originals = kind === "frames-valid" ? packages : undefined;
-      await checkFrameDecoder(splitChunks(prng, bytes), max, originals);
+      const chunks = splitChunks(prng, bytes);
+      await checkFrameDecoder(chunks, max, originals);
+      await checkSkippingFrameDecoder(chunks, max);
       break;
     }
   }

@@ -10,6 +10,12 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { ProtocolError } from "../../lib/errors.ts";
 import { FrameDecoderStream } from "../../lib/wire/frame_decoder_stream.ts";
 import {
+  type DecodedFrame,
+  OversizedFrame,
+  SkippingFrameDecoderStream,
+} from "../../lib/wire/skipping_frame_decoder_stream.ts";
+import { bytesToGuid } from "../../lib/wire/guid.ts";
+import {
   decodePackage,
   encodePackage,
   HEADER_SIZE,
@@ -98,35 +104,75 @@ export interface Decoded {
   error?: ProtocolError;
 }
 
-/** A straightforward whole-buffer framing decoder: the oracle for the stream. */
-export function referenceDecode(bytes: Uint8Array, maxPackageSize: number): Decoded {
-  const packages: Package[] = [];
+/** The result of decoding a whole byte sequence at once, skipping oversized frames. */
+export interface DecodedSkipping {
+  frames: DecodedFrame[];
+  error?: ProtocolError;
+}
+
+/**
+ * A straightforward whole-buffer framing decoder: the oracle for the stream. With `skipping`,
+ * a frame over the maximum becomes its header (when its 18 header bytes are there) and its body
+ * is stepped over, as `SkippingFrameDecoderStream` promises.
+ */
+export function referenceDecode(bytes: Uint8Array, maxPackageSize: number): Decoded;
+export function referenceDecode(
+  bytes: Uint8Array,
+  maxPackageSize: number,
+  skipping: true,
+): DecodedSkipping;
+export function referenceDecode(
+  bytes: Uint8Array,
+  maxPackageSize: number,
+  skipping = false,
+): Decoded | DecodedSkipping {
+  const frames: DecodedFrame[] = [];
+  const done = (error?: ProtocolError) =>
+    skipping ? { frames, error } : { packages: frames as Package[], error };
+  const packages = { push: (pkg: Package) => frames.push(pkg) };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   while (offset < bytes.length) {
     if (bytes.length - offset < LENGTH_PREFIX_SIZE) {
-      return { packages, error: new ProtocolError("truncated-frame", "prefix") };
+      return done(new ProtocolError("truncated-frame", "prefix"));
     }
     const length = view.getInt32(offset, true);
     if (length < HEADER_SIZE) {
-      return { packages, error: new ProtocolError("frame-too-small", String(length)) };
+      return done(new ProtocolError("frame-too-small", String(length)));
     }
     if (length > maxPackageSize) {
-      return { packages, error: new ProtocolError("frame-too-large", String(length)) };
+      if (!skipping) return done(new ProtocolError("frame-too-large", String(length)));
+      offset += LENGTH_PREFIX_SIZE;
+      if (bytes.length - offset < HEADER_SIZE) {
+        return done(new ProtocolError("truncated-frame", "oversized header"));
+      }
+      frames.push(
+        new OversizedFrame(
+          bytes[offset],
+          bytes[offset + 1],
+          bytesToGuid(bytes, offset + 2),
+          length,
+        ),
+      );
+      if (bytes.length - offset < length) {
+        return done(new ProtocolError("truncated-frame", "oversized body"));
+      }
+      offset += length;
+      continue;
     }
     offset += LENGTH_PREFIX_SIZE;
     if (bytes.length - offset < length) {
-      return { packages, error: new ProtocolError("truncated-frame", "package") };
+      return done(new ProtocolError("truncated-frame", "package"));
     }
     try {
       packages.push(decodePackage(bytes.subarray(offset, offset + length)));
     } catch (error) {
-      if (error instanceof ProtocolError) return { packages, error };
+      if (error instanceof ProtocolError) return done(error);
       throw error;
     }
     offset += length;
   }
-  return { packages };
+  return done();
 }
 
 /**
@@ -177,6 +223,63 @@ export async function checkFrameDecoder(
   if (!countOk || got.some((p, i) => !samePackage(p, expected.packages[i]))) {
     throw new FuzzFailure(
       `${where} decoded ${got.length} packages, the reference ${expected.packages.length}, ` +
+        `or they differ`,
+      whole,
+    );
+  }
+}
+
+function sameFrame(a: DecodedFrame, b: DecodedFrame): boolean {
+  if (a instanceof OversizedFrame || b instanceof OversizedFrame) {
+    return a instanceof OversizedFrame && b instanceof OversizedFrame &&
+      a.command === b.command && a.flags === b.flags && a.correlationId === b.correlationId &&
+      a.size === b.size;
+  }
+  return samePackage(a, b);
+}
+
+/**
+ * SkippingFrameDecoderStream fed `chunks`: the stream settles, fails only with ProtocolError,
+ * and agrees with {@linkcode referenceDecode} in skipping mode, oversized headers included.
+ */
+export async function checkSkippingFrameDecoder(
+  chunks: readonly Uint8Array[],
+  maxPackageSize: number,
+): Promise<void> {
+  const whole = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    whole.set(c, at);
+    at += c.length;
+  }
+  const expected = referenceDecode(whole, maxPackageSize, true);
+  const got: DecodedFrame[] = [];
+  let error: unknown;
+  const stream = new SkippingFrameDecoderStream({ maxPackageSize });
+  const writer = stream.writable.getWriter();
+  for (const chunk of chunks) writer.write(chunk).catch(() => {});
+  writer.close().catch(() => {});
+  try {
+    for await (const frame of stream.readable) got.push(frame);
+  } catch (e) {
+    error = e;
+  }
+  const where = `SkippingFrameDecoderStream over ${chunks.length} chunks (max ${maxPackageSize})`;
+  if (error !== undefined) expectProtocolError(where, error, whole);
+  const gotKind = (error as ProtocolError | undefined)?.kind;
+  if (gotKind !== expected.error?.kind) {
+    throw new FuzzFailure(
+      `${where} ended with ${gotKind ?? "success"}, expected ${expected.error?.kind ?? "success"}`,
+      whole,
+      { cause: error },
+    );
+  }
+  const countOk = error === undefined
+    ? got.length === expected.frames.length
+    : got.length <= expected.frames.length;
+  if (!countOk || got.some((f, i) => !sameFrame(f, expected.frames[i]))) {
+    throw new FuzzFailure(
+      `${where} decoded ${got.length} frames, the reference ${expected.frames.length}, ` +
         `or they differ`,
       whole,
     );
