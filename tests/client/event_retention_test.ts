@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type Client, connect } from "../../lib/client/client.ts";
 import { newEvent } from "../../lib/client/new_event.ts";
+import { Position } from "../../lib/client/position.ts";
 import type { ResolvedEvent } from "../../lib/client/resolved_event.ts";
 import { startMemoryStore } from "../../lib/memstore/mod.ts";
 
@@ -31,6 +32,32 @@ function buffersOf(events: ResolvedEvent[]): Set<ArrayBufferLike> {
     if (e.metadata.length > 0) buffers.add(e.metadata.buffer);
   }
   return buffers;
+}
+
+/**
+ * Every buffer the events reference is no larger than the packages of the events that share it
+ * (data, metadata and a generous overhead each): nothing else is kept alive.
+ */
+function assertPinsOnlyTheirPackages(events: ResolvedEvent[], where: string): void {
+  const sharing = new Map<ArrayBufferLike, ResolvedEvent[]>();
+  for (const e of events) {
+    for (const bytes of [e.data, e.metadata]) {
+      if (bytes.length === 0) continue;
+      const group = sharing.get(bytes.buffer) ?? [];
+      if (!group.includes(e)) group.push(e);
+      sharing.set(bytes.buffer, group);
+    }
+  }
+  for (const [buffer, group] of sharing) {
+    const bound = group.reduce(
+      (n, e) => n + e.data.length + e.metadata.length + e.type.length + e.stream.length,
+      0,
+    ) + group.length * PACKAGE_OVERHEAD;
+    assert.ok(
+      buffer.byteLength <= bound,
+      `${where}: ${group.length} events keep a ${buffer.byteLength}-byte buffer alive (bound ${bound})`,
+    );
+  }
 }
 
 function totalBytes(buffers: Set<ArrayBufferLike>): number {
@@ -101,5 +128,60 @@ for (const [name, open] of targets) {
     }
     const single = await env.client.getEvent("paged", 42n);
     assert.ok(single.data.buffer.byteLength <= DATA + METADATA + PACKAGE_OVERHEAD);
+  });
+}
+
+for (const [name, open] of targets) {
+  Deno.test(`iter(), iterAll() and a catch-up subscription to $all keep only their pages alive (${name})`, async () => {
+    await using env = await open();
+    await env.client.publish("walked", Array.from({ length: 60 }, (_, i) => event(i)));
+    const credentials = { username: "admin", password: "changeit" };
+    const walked = await Array.fromAsync(env.client.iter("walked", { batchSize: 7 }));
+    assert.equal(walked.length, 60);
+    assertPinsOnlyTheirPackages(walked, "iter");
+    const all = await Array.fromAsync(env.client.iterAll({ batchSize: 9, credentials }));
+    const ours = all.filter((e) => e.stream === "walked");
+    assert.equal(ours.length, 60);
+    assertPinsOnlyTheirPackages(ours, "iterAll");
+    await using subscription = await env.client.subscribeToAll({
+      startFrom: Position.start,
+      credentials,
+    });
+    const reader = subscription.getReader();
+    const caught: ResolvedEvent[] = [];
+    while (caught.length < 60) {
+      const { value } = await reader.read();
+      if (value!.stream === "walked") caught.push(value!);
+    }
+    for (let i = 0; i < 20; i++) {
+      await env.client.publish("walked", [event(i)]);
+      for (;;) {
+        const { value } = await reader.read();
+        if (value!.stream === "walked") {
+          caught.push(value!);
+          break;
+        }
+      }
+    }
+    reader.releaseLock();
+    assertPinsOnlyTheirPackages(caught, "catch-up on $all");
+  });
+
+  Deno.test(`each event a persistent subscription delivers references only its own package (${name})`, async () => {
+    await using env = await open();
+    const credentials = { username: "admin", password: "changeit" };
+    await env.client.createSubscription("workers", "jobs", { startFrom: 0, credentials });
+    await using subscription = await env.client.connectSubscription("workers", "jobs", {
+      credentials,
+    });
+    const reader = subscription.getReader();
+    const events: ResolvedEvent[] = [];
+    for (let i = 0; i < 50; i++) {
+      await env.client.publish("jobs", [event(i)]);
+      events.push((await reader.read()).value!);
+    }
+    reader.releaseLock();
+    assertPinsOnlyTheirPackages(events, "persistent");
+    assert.equal(buffersOf(events).size, events.length, "no two events share a buffer");
   });
 }
