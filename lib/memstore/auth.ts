@@ -28,6 +28,38 @@ export interface UserAccount {
   readonly password: string;
   /** Groups, e.g. `$admins`. */
   readonly groups?: readonly string[];
+  /** Full name, as the HTTP users API shows it. Default: the login name. */
+  readonly fullName?: string;
+}
+
+/** What the users API shows of an account (never the password). */
+export interface UserDetails {
+  /** Login name. */
+  readonly loginName: string;
+  /** Full name. */
+  readonly fullName: string;
+  /** Groups. */
+  readonly groups: readonly string[];
+  /** True while the account may not log in. */
+  readonly disabled: boolean;
+  /** When the account last changed. */
+  readonly dateLastUpdated: Date;
+}
+
+/**
+ * The outcome of a user-management command, in the server's `UserManagementMessage.Error` terms:
+ * `NotFound` (no such login), `Conflict` (the login exists), `Unauthorized` (wrong current
+ * password).
+ */
+export type UserChangeResult = "Success" | "NotFound" | "Conflict" | "Unauthorized";
+
+interface UserRecord {
+  loginName: string;
+  fullName: string;
+  password: string;
+  groups: readonly string[];
+  disabled: boolean;
+  dateLastUpdated: Date;
 }
 
 /** The users option of the memstore: `{login: password}` or a list of accounts. */
@@ -58,14 +90,24 @@ const ACL_KEY: Record<StreamAccess, AclKey> = {
 export class Authorizer {
   readonly #storage: MemoryStorage;
   readonly #insecure: boolean;
-  readonly #users = new Map<string, UserAccount>();
+  readonly #users = new Map<string, UserRecord>();
 
   /** Creates the user database with admin/changeit ($admins), ops/changeit ($ops) and `users`. */
   constructor(storage: MemoryStorage, options: { insecure?: boolean; users?: UsersOption } = {}) {
     this.#storage = storage;
     this.#insecure = options.insecure ?? false;
-    this.#add({ username: "admin", password: "changeit", groups: ["$admins"] });
-    this.#add({ username: "ops", password: "changeit", groups: ["$ops"] });
+    this.#add({
+      username: "admin",
+      password: "changeit",
+      groups: ["$admins"],
+      fullName: "Event Store Administrator",
+    });
+    this.#add({
+      username: "ops",
+      password: "changeit",
+      groups: ["$ops"],
+      fullName: "Event Store Operations",
+    });
     const users = options.users ?? [];
     if (Array.isArray(users)) {
       for (const user of users as readonly UserAccount[]) this.#add(user);
@@ -85,20 +127,105 @@ export class Authorizer {
     if (typeof user.username !== "string" || user.username === "") {
       throw new TypeError("Every memstore user needs a non-empty username");
     }
-    this.#users.set(user.username, user);
+    this.#users.set(user.username, {
+      loginName: user.username,
+      fullName: user.fullName ?? user.username,
+      password: user.password,
+      groups: [...(user.groups ?? [])],
+      disabled: false,
+      dateLastUpdated: new Date(),
+    });
   }
 
-  /** Checks credentials; returns the principal, or null when they are wrong. */
+  /**
+   * Checks credentials; returns the principal, or null when they are wrong or the account is
+   * disabled. Every request is checked against the current database, so a password change or a
+   * disable takes effect on the next request of every connection.
+   */
   authenticate(credentials: Credentials): Principal | null {
     if (this.#insecure) return SYSTEM;
     const user = this.#users.get(credentials.username);
-    if (!user || user.password !== credentials.password) return null;
+    if (!user || user.disabled || user.password !== credentials.password) return null;
     // A principal's roles are its groups plus its own login name.
     return {
       kind: "user",
-      username: user.username,
-      roles: new Set([...(user.groups ?? []), user.username]),
+      username: user.loginName,
+      roles: new Set([...user.groups, user.loginName]),
     };
+  }
+
+  /** True for members of `$admins` (and the system account). */
+  isAdmin(principal: Principal): boolean {
+    if (principal.kind === "system") return true;
+    return principal.kind === "user" && principal.roles.has("$admins");
+  }
+
+  /** Every account, sorted by login name. */
+  listUsers(): UserDetails[] {
+    return [...this.#users.values()].sort((a, b) => a.loginName < b.loginName ? -1 : 1).map(
+      details,
+    );
+  }
+
+  /** One account, or undefined. */
+  getUser(loginName: string): UserDetails | undefined {
+    const user = this.#users.get(loginName);
+    return user && details(user);
+  }
+
+  /**
+   * Adds an account (the server's `UserManagementMessage.Create`).
+   *
+   * @throws {TypeError} for an empty login name or a missing password
+   */
+  createUser(user: UserAccount): UserChangeResult {
+    if (this.#users.has(user.username)) return "Conflict";
+    if (typeof user.password !== "string") throw new TypeError("A new user needs a password");
+    this.#add(user);
+    return "Success";
+  }
+
+  /** Replaces an account's full name and groups. */
+  updateUser(loginName: string, fullName: string, groups: readonly string[]): UserChangeResult {
+    return this.#change(loginName, (user) => {
+      user.fullName = fullName;
+      user.groups = [...groups];
+    });
+  }
+
+  /** Removes an account. */
+  deleteUser(loginName: string): UserChangeResult {
+    return this.#users.delete(loginName) ? "Success" : "NotFound";
+  }
+
+  /** Enables or disables an account; a disabled account fails authentication. */
+  setDisabled(loginName: string, disabled: boolean): UserChangeResult {
+    return this.#change(loginName, (user) => user.disabled = disabled);
+  }
+
+  /** Sets a new password without the current one (admins). */
+  resetPassword(loginName: string, newPassword: string): UserChangeResult {
+    return this.#change(loginName, (user) => user.password = newPassword);
+  }
+
+  /** Sets a new password after checking the current one: `Unauthorized` when it is wrong. */
+  changePassword(
+    loginName: string,
+    currentPassword: string,
+    newPassword: string,
+  ): UserChangeResult {
+    const user = this.#users.get(loginName);
+    if (!user) return "NotFound";
+    if (user.password !== currentPassword) return "Unauthorized";
+    return this.#change(loginName, (u) => u.password = newPassword);
+  }
+
+  #change(loginName: string, apply: (user: UserRecord) => void): UserChangeResult {
+    const user = this.#users.get(loginName);
+    if (!user) return "NotFound";
+    apply(user);
+    user.dateLastUpdated = new Date();
+    return "Success";
   }
 
   /** True for members of `$admins` or `$ops` (and the system account). */
@@ -131,4 +258,14 @@ export class Authorizer {
     if (principal.kind !== "user") return false;
     return roles.some((role) => principal.roles.has(role));
   }
+}
+
+function details(user: UserRecord): UserDetails {
+  return {
+    loginName: user.loginName,
+    fullName: user.fullName,
+    groups: [...user.groups],
+    disabled: user.disabled,
+    dateLastUpdated: user.dateLastUpdated,
+  };
 }

@@ -8,8 +8,11 @@ import { type Clock, systemClock } from "../clock.ts";
 import { createPipe, type Duplex } from "../wire/duplex.ts";
 import { DEFAULT_MAX_PACKAGE_SIZE } from "../wire/package_codec.ts";
 import { Authorizer, type UsersOption } from "./auth.ts";
+import { gossipDocument } from "./cluster/gossip_document.ts";
 import { CommandRegistry, type StoreServices } from "./command_registry.ts";
 import { registerCoreHandlers } from "./handlers/core_handlers.ts";
+import { createHttpApi } from "./http/http_api.ts";
+import { type HttpListener, serveHttp } from "./http/http_listener.ts";
 import { listen, type Listener } from "./listener.ts";
 import { type NotHandledMode, Session, type SessionOptions } from "./session.ts";
 import { MemoryStorage } from "./storage.ts";
@@ -25,7 +28,15 @@ export interface MemoryStoreOptions {
    * password}` record or a list with groups.
    */
   users?: UsersOption;
-  /** PEM certificate and key: the listener speaks TLS. */
+  /**
+   * Port of the HTTP API (the real server's 2113: users, streams as Atom JSON, persistent
+   * subscriptions, `/info`, `/gossip` and the stream browser at `/web/index.html`); 0 picks a
+   * free port. Default: no HTTP API.
+   */
+  httpPort?: number;
+  /** Largest HTTP request body accepted, in bytes. Default 16 MiB. */
+  httpMaxBodyBytes?: number;
+  /** PEM certificate and key: the TCP listener speaks TLS and the HTTP API HTTPS. */
   tls?: { cert: string; key: string };
   /** 20.x `--insecure`: any credentials pass and nothing is denied. */
   insecure?: boolean;
@@ -79,6 +90,10 @@ export interface MemoryStore extends AsyncDisposable {
   readonly port: number;
   /** `"tcp://hostname:port"`. */
   readonly url: string;
+  /** The HTTP API's port (0 without one). */
+  readonly httpPort: number;
+  /** `"http://hostname:port"` (`https` with TLS) of the HTTP API, or null without one. */
+  readonly httpUrl: string | null;
   /** Number of open client connections. */
   readonly connectionCount: number;
   /** Serves one new connection over an in-memory pipe and returns the client's end. */
@@ -99,7 +114,10 @@ class RunningMemoryStore implements MemoryStore {
   readonly #sessionOptions: SessionOptions;
   readonly #sessions = new Set<Session>();
   readonly #disposers: (() => void)[] = [];
+  readonly #instanceId: string = crypto.randomUUID();
+  readonly #secure: boolean;
   readonly #listener: Listener | null;
+  readonly #http: HttpListener | null = null;
   #notHandled: NotHandledMode = null;
   #closing: Promise<void> | null = null;
 
@@ -126,6 +144,7 @@ class RunningMemoryStore implements MemoryStore {
       notHandled: () => this.#notHandled,
     };
     const hostname = options.hostname ?? "127.0.0.1";
+    this.#secure = options.tls !== undefined;
     if (options.listen === false) {
       this.#listener = null;
       this.hostname = hostname;
@@ -138,6 +157,56 @@ class RunningMemoryStore implements MemoryStore {
       this.hostname = this.#listener.hostname;
       this.port = this.#listener.port;
     }
+    if (options.httpPort !== undefined) {
+      try {
+        this.#http = serveHttp(
+          { hostname, port: options.httpPort, tls: options.tls },
+          createHttpApi({
+            services: this.#services,
+            gossip: () => this.#gossip(),
+            maxBodyBytes: options.httpMaxBodyBytes,
+          }),
+        );
+      } catch (error) {
+        void this.#listener?.close();
+        throw error;
+      }
+    }
+  }
+
+  get httpPort(): number {
+    return this.#http?.port ?? 0;
+  }
+
+  get httpUrl(): string | null {
+    if (this.#http === null) return null;
+    const host = this.hostname.includes(":") ? `[${this.hostname}]` : this.hostname;
+    return `${this.#http.secure ? "https" : "http"}://${host}:${this.#http.port}`;
+  }
+
+  /** A single node gossips itself as the leader (20.x shape). */
+  #gossip(): unknown {
+    const storage = this.#services.storage;
+    return gossipDocument(
+      [{
+        instanceId: this.#instanceId,
+        state: "Leader",
+        isAlive: true,
+        timeStamp: new Date(),
+        host: this.hostname,
+        tcpPort: this.port,
+        secure: this.#secure,
+        httpPort: this.httpPort,
+        lastCommitPosition: storage.lastCommitPosition,
+        writerCheckpoint: storage.writerCheckpoint,
+        chaserCheckpoint: storage.writerCheckpoint,
+        epoch: { position: 0, number: 0, id: this.#instanceId },
+        nodePriority: 0,
+      }],
+      "20",
+      this.hostname,
+      this.httpPort,
+    );
   }
 
   get url(): string {
@@ -182,7 +251,7 @@ class RunningMemoryStore implements MemoryStore {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#listener?.close();
+      await Promise.all([this.#listener?.close(), this.#http?.close()]);
       const sessions = [...this.#sessions];
       for (const session of sessions) session.close("the memory store is closing");
       await Promise.all(sessions.map((s) => s.done));

@@ -25,6 +25,10 @@ export interface ClientInit {
   readonly maxInFlight: number;
   /** Where messages go. */
   readonly sink: ClientSink;
+  /** Who connected, for the HTTP statistics. */
+  readonly username?: string;
+  /** The connection's `connection_name`, for the HTTP statistics. */
+  readonly connectionName?: string;
 }
 
 /** The key of a client inside a group. */
@@ -44,6 +48,10 @@ export class PersistentClient {
   readonly maxInFlight: number;
   /** Where messages go. */
   readonly sink: ClientSink;
+  /** Who connected ("" when unknown). */
+  readonly username: string;
+  /** The connection's name ("" when unknown). */
+  readonly connectionName: string;
   #inFlight = new Map<string, GroupEvent>();
 
   /** Creates a client with nothing in flight. */
@@ -52,6 +60,8 @@ export class PersistentClient {
     this.correlationId = init.correlationId;
     this.maxInFlight = init.maxInFlight;
     this.sink = init.sink;
+    this.username = init.username ?? "";
+    this.connectionName = init.connectionName ?? "";
     this.key = clientKey(init.connectionId, init.correlationId);
   }
 

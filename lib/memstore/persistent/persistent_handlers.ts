@@ -151,6 +151,8 @@ function connect(ctx: CommandContext, request: ConnectRequest): void {
     connectionId: String(connection.id),
     correlationId,
     maxInFlight: request.allowedInFlight,
+    username: userName(ctx.principal),
+    connectionName: connection.connectionName,
     sink: {
       deliver(entry, retryCount) {
         connection.send({

@@ -48,6 +48,38 @@ export interface SubscriptionGroupOptions {
   readonly now?: () => Date;
 }
 
+/** One connected client in {@linkcode GroupStats}. */
+export interface GroupClientStats {
+  /** The connection it came on. */
+  readonly connectionId: string;
+  /** Who connected. */
+  readonly username: string;
+  /** The connection's name. */
+  readonly connectionName: string;
+  /** Messages it holds unacknowledged. */
+  readonly inFlight: number;
+  /** Its in-flight limit. */
+  readonly maxInFlight: number;
+}
+
+/** A snapshot of a group's counters (what the HTTP `/subscriptions` statistics show). */
+export interface GroupStats {
+  /** Messages acknowledged since the group started. */
+  readonly totalItemsProcessed: number;
+  /** The highest event number delivered, −1 if none. */
+  readonly lastKnownEventNumber: bigint;
+  /** The last checkpoint, −1 if none. */
+  readonly lastCheckpoint: bigint;
+  /** Events read ahead, not yet delivered. */
+  readonly readBufferCount: number;
+  /** Retries (and replayed parked messages) waiting for delivery. */
+  readonly retryBufferCount: number;
+  /** Delivered, unacknowledged messages. */
+  readonly outstandingCount: number;
+  /** The connected clients. */
+  readonly clients: readonly GroupClientStats[];
+}
+
 /** A running group. */
 export class SubscriptionGroup {
   /** The subscribed stream. */
@@ -73,6 +105,7 @@ export class SubscriptionGroup {
   #timer: TimerHandle | undefined;
   #closed = false;
   #pushing = false;
+  #processed = 0;
 
   /**
    * Starts the group: loads its checkpoint, else positions at `startFrom` (−1: after the stream's
@@ -191,8 +224,71 @@ export class SubscriptionGroup {
   /** Acknowledges messages (ids as RFC strings) sent by the client `key`. */
   acknowledge(key: string, ids: readonly string[]): void {
     if (this.#closed) return;
+    this.#processed += ids.length;
     this.#removeProcessing(key, ids);
     this.#after(false);
+  }
+
+  /** The group's counters now. */
+  stats(): GroupStats {
+    return {
+      totalItemsProcessed: this.#processed,
+      lastKnownEventNumber: this.#lastKnown,
+      lastCheckpoint: this.#lastCheckpoint,
+      readBufferCount: this.#buffer.readCount,
+      retryBufferCount: this.#buffer.size - this.#buffer.readCount,
+      outstandingCount: this.#outstanding.size,
+      clients: [...this.#clients.values()].map((c) => ({
+        connectionId: c.connectionId,
+        username: c.username,
+        connectionName: c.connectionName,
+        inFlight: c.inFlightCount,
+        maxInFlight: c.maxInFlight,
+      })),
+    };
+  }
+
+  /**
+   * Replays parked messages (the server's `RetryParkedMessages`): every readable event of the
+   * parked stream numbered below `stopAt` (all when absent) goes back into the retry buffer as
+   * its resolved target, with retryCount 0, and the parked stream is truncated before the first
+   * one not replayed (`$tb`), so the same messages are not replayed twice. Parked links whose
+   * target is gone are dropped. Returns how many messages were replayed.
+   */
+  replayParked(stopAt?: bigint): number {
+    if (this.#closed) return 0;
+    const stream = parkedStreamName(this.streamId, this.groupName);
+    let from = 0n;
+    let replayed = 0;
+    let truncateBefore = -1n;
+    for (;;) {
+      const page = this.#storage.readStreamForward(stream, from, 100, true);
+      let stop = false;
+      for (const entry of page.events) {
+        const n = originalEventNumber(entry);
+        if (stopAt !== undefined && n >= stopAt) {
+          stop = true;
+          break;
+        }
+        if (entry.event !== undefined) {
+          this.#buffer.addRetry({ event: entry.event }, 0);
+          replayed++;
+        }
+        truncateBefore = n + 1n;
+      }
+      if (stop || page.isEndOfStream || page.nextEventNumber <= from) break;
+      from = page.nextEventNumber;
+    }
+    if (truncateBefore > 0n) {
+      this.#storage.append(`$$${stream}`, [{
+        eventType: "$metadata",
+        data: new TextEncoder().encode(`{"$tb":${truncateBefore}}`),
+        metadata: new Uint8Array(0),
+        isJson: true,
+      }]);
+    }
+    this.#pump();
+    return replayed;
   }
 
   /**
