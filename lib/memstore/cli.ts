@@ -1,53 +1,171 @@
 /**
- * `deno task server`: runs a memstore on a TCP port until SIGINT/SIGTERM.
+ * The memstore as a dev server: `deno task server`, or without a clone
+ * `deno run -A jsr:@photonpump/client/server`. Runs an in-memory EventStore with its TCP port and
+ * its HTTP API (users, streams, persistent subscriptions, the stream browser at
+ * `/web/index.html`) until SIGINT or SIGTERM.
  *
- * Flags: `--port 1113 --host 127.0.0.1 --tls-cert file --tls-key file --insecure`.
+ * ```text
+ * deno task server [--host 127.0.0.1] [--port 1113] [--http-port 2113]
+ *                  [--user login:password[:group,group]]... [--tls-cert F --tls-key F]
+ *                  [--insecure] [--log-level info|debug] [--help]
+ * ```
+ *
+ * A bad flag prints what was wrong and exits with status 2; `--help` lists every flag with its
+ * default.
+ *
+ * @example
+ * ```sh
+ * deno run -A jsr:@photonpump/client/server --user app:secret:writers --http-port 2113
+ * ```
  *
  * @module
  */
 
+import type { UserAccount } from "./auth.ts";
 import { startMemoryStore } from "./memory_store.ts";
+
+/** How much the server logs: `info` (start, stop, connections) or `debug` (plus every HTTP request). */
+export type LogLevel = "info" | "debug";
 
 /** Parsed command-line flags. */
 export interface CliFlags {
-  /** Port to listen on. */
-  port: number;
-  /** Interface to bind. */
+  /** Interface to bind (TCP and HTTP). Default `127.0.0.1`. */
   host: string;
-  /** Path of a PEM certificate (TLS when given with `tlsKey`). */
+  /** TCP port; 0 picks a free one. Default 1113. */
+  port: number;
+  /** HTTP port; 0 picks a free one. Default 2113. */
+  httpPort: number;
+  /** Extra users (`--user`, repeatable). */
+  users: UserAccount[];
+  /** Path of a PEM certificate (TLS and HTTPS when given with `tlsKey`). */
   tlsCert?: string;
   /** Path of a PEM private key. */
   tlsKey?: string;
-  /** Passthrough authentication. */
+  /** 20.x `--insecure`: any credentials pass and nothing is denied. */
   insecure: boolean;
+  /** What is logged. Default `info`. */
+  logLevel: LogLevel;
+  /** `--help`: print the usage and exit. */
+  help: boolean;
+}
+
+/** A command line the server cannot run: the CLI prints the message and exits with status 2. */
+export class CliUsageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CliUsageError";
+  }
+}
+
+/** The text `--help` prints: every flag with its default. */
+export const USAGE: string = `Usage: deno task server [flags]
+       deno run -A jsr:@photonpump/client/server [flags]
+
+Runs an in-memory EventStore (photonpump memstore): the TCP client protocol and the HTTP API
+(users, streams, persistent subscriptions, and the stream browser at /web/index.html).
+
+Flags:
+  --host HOST                       interface to bind, TCP and HTTP (default: 127.0.0.1)
+  --port PORT                       TCP port, 0 for a free one (default: 1113)
+  --http-port PORT                  HTTP port, 0 for a free one (default: 2113)
+  --user LOGIN:PASSWORD[:G1,G2]     add a user in groups G1, G2 (repeatable; default: none
+                                    besides admin:changeit in $admins and ops:changeit in $ops;
+                                    --user admin:NEW:$admins changes admin's password)
+  --tls-cert FILE                   PEM certificate: TCP speaks TLS and HTTP speaks HTTPS
+                                    (default: none; needs --tls-key)
+  --tls-key FILE                    PEM private key of --tls-cert (default: none)
+  --insecure                        accept any credentials and deny nothing (default: off)
+  --log-level info|debug            info: start, stop and connections; debug: also every
+                                    HTTP request (default: info)
+  --help                            print this help and exit
+`;
+
+function portOf(flag: string, text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliUsageError(`Invalid ${flag} "${text}": expected a port from 0 to 65535`);
+  }
+  return port;
 }
 
 /**
- * Parses the flags.
+ * Parses `--user login:password[:group,group]`.
  *
- * @throws {TypeError} for an unknown flag, a missing value or a bad port
+ * @throws {CliUsageError} for an empty login or password, an empty group or extra colons
+ */
+export function parseUser(text: string): UserAccount {
+  const parts = text.split(":");
+  const expected = "expected login:password[:group,group]";
+  if (parts.length < 2 || parts.length > 3) {
+    throw new CliUsageError(`Invalid --user "${text}": ${expected}`);
+  }
+  const [username, password, groupList] = parts;
+  if (username === "") throw new CliUsageError(`Invalid --user "${text}": the login is empty`);
+  if (password === "") throw new CliUsageError(`Invalid --user "${text}": the password is empty`);
+  const groups = groupList === undefined ? [] : groupList.split(",");
+  if (groups.some((g) => g.trim() === "")) {
+    throw new CliUsageError(`Invalid --user "${text}": a group name is empty`);
+  }
+  return { username, password, groups: groups.map((g) => g.trim()) };
+}
+
+/**
+ * Parses the flags (`--flag value` or `--flag=value`).
+ *
+ * @throws {CliUsageError} for an unknown flag, a missing or bad value, a repeated login or half
+ *   a TLS pair
  */
 export function parseFlags(args: readonly string[]): CliFlags {
-  const flags: CliFlags = { port: 1113, host: "127.0.0.1", insecure: false };
+  const flags: CliFlags = {
+    host: "127.0.0.1",
+    port: 1113,
+    httpPort: 2113,
+    users: [],
+    insecure: false,
+    logLevel: "info",
+    help: false,
+  };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
+    let arg = args[i];
+    let inline: string | undefined;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    if (eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const value = (): string => {
+      if (inline !== undefined) return inline;
       const v = args[++i];
-      if (v === undefined) throw new TypeError(`Flag "${arg}" needs a value`);
+      if (v === undefined || (v.startsWith("--") && v.length > 2)) {
+        throw new CliUsageError(`Flag "${arg}" needs a value`);
+      }
       return v;
     };
+    const noValue = () => {
+      if (inline !== undefined) throw new CliUsageError(`Flag "${arg}" takes no value`);
+    };
     switch (arg) {
-      case "--port": {
-        const port = Number(value());
-        if (!Number.isInteger(port) || port < 0 || port > 65535) {
-          throw new TypeError(`Invalid port "${args[i]}": expected 0-65535`);
-        }
-        flags.port = port;
+      case "--host": {
+        const host = value();
+        if (host.trim() === "") throw new CliUsageError(`Invalid --host "${host}": it is empty`);
+        flags.host = host;
         break;
       }
-      case "--host":
-        flags.host = value();
+      case "--port":
+        flags.port = portOf("--port", value());
         break;
+      case "--http-port":
+        flags.httpPort = portOf("--http-port", value());
+        break;
+      case "--user": {
+        const user = parseUser(value());
+        if (flags.users.some((u) => u.username === user.username)) {
+          throw new CliUsageError(`Invalid --user: login "${user.username}" is given twice`);
+        }
+        flags.users.push(user);
+        break;
+      }
       case "--tls-cert":
         flags.tlsCert = value();
         break;
@@ -55,49 +173,117 @@ export function parseFlags(args: readonly string[]): CliFlags {
         flags.tlsKey = value();
         break;
       case "--insecure":
+        noValue();
         flags.insecure = true;
         break;
+      case "--log-level": {
+        const level = value();
+        if (level !== "info" && level !== "debug") {
+          throw new CliUsageError(`Invalid --log-level "${level}": expected info or debug`);
+        }
+        flags.logLevel = level;
+        break;
+      }
+      case "--help":
+      case "-h":
+        noValue();
+        flags.help = true;
+        break;
       default:
-        throw new TypeError(`Unknown flag "${arg}"`);
+        throw new CliUsageError(`Unknown flag "${arg}"`);
     }
   }
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
-    throw new TypeError("TLS needs both --tls-cert and --tls-key");
+    throw new CliUsageError("TLS needs both --tls-cert and --tls-key");
   }
   return flags;
 }
 
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args);
-  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const store = await startMemoryStore({
-    hostname: flags.host,
-    port: flags.port,
-    insecure: flags.insecure,
-    tls: flags.tlsCert && flags.tlsKey
-      ? { cert: await Deno.readTextFile(flags.tlsCert), key: await Deno.readTextFile(flags.tlsKey) }
-      : undefined,
-    log,
-  });
+/** Where {@linkcode runServer} writes and what stops it (the process's by default). */
+export interface ServerIo {
+  /** Standard output, one line per call. */
+  readonly out: (line: string) => void;
+  /** Standard error, one line per call. */
+  readonly err: (line: string) => void;
+  /** Resolves with the name of the signal that stops the server. */
+  readonly stopped: () => Promise<string>;
+}
+
+function processSignals(): Promise<string> {
   const { promise, resolve } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {
-    const handler = () => resolve(signal);
+    const handler = () => {
+      for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+      resolve(signal);
+    };
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  return promise;
+}
+
+const PROCESS_IO: ServerIo = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  stopped: processSignals,
+};
+
+/**
+ * Runs the server for `args` until stopped; returns the exit status (0, 1 when it cannot
+ * start, 2 for a bad command line).
+ */
+export async function runServer(
+  args: readonly string[],
+  io: ServerIo = PROCESS_IO,
+): Promise<number> {
+  let flags: CliFlags;
+  try {
+    flags = parseFlags(args);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    io.err(`${error.message}\nRun with --help for the flags.`);
+    return 2;
+  }
+  if (flags.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const log = (line: string) => io.out(`${new Date().toISOString()} ${line}`);
+  let store;
+  try {
+    store = await startMemoryStore({
+      hostname: flags.host,
+      port: flags.port,
+      httpPort: flags.httpPort,
+      users: flags.users,
+      insecure: flags.insecure,
+      tls: flags.tlsCert && flags.tlsKey
+        ? {
+          cert: await Deno.readTextFile(flags.tlsCert),
+          key: await Deno.readTextFile(flags.tlsKey),
+        }
+        : undefined,
+      logHttpRequests: flags.logLevel === "debug",
+      log,
+    });
+  } catch (error) {
+    io.err(`Cannot start the memstore: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+  const stopped = io.stopped();
   // Logged once the signal handlers are in place, so a supervisor may stop us right after it.
-  log(`memstore listening on ${store.url}${flags.tlsCert ? " (TLS)" : ""}`);
-  const signal = await promise;
-  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  log(
+    `memstore listening on ${store.url}${flags.tlsCert ? " (TLS)" : ""}, HTTP on ${store.httpUrl}`,
+  );
+  log(`stream browser: ${store.httpUrl}/web/index.html`);
+  const signal = await stopped;
   log(`${signal} received, stopping`);
   await store.close();
   log("stopped");
+  return 0;
 }
 
 if (import.meta.main) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  });
+  Deno.exit(await runServer(Deno.args));
 }

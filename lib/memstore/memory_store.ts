@@ -36,6 +36,8 @@ export interface MemoryStoreOptions {
   httpPort?: number;
   /** Largest HTTP request body accepted, in bytes. Default 16 MiB. */
   httpMaxBodyBytes?: number;
+  /** Log one line per HTTP request (method, path, status) to `log`. Default false. */
+  logHttpRequests?: boolean;
   /** PEM certificate and key: the TCP listener speaks TLS and the HTTP API HTTPS. */
   tls?: { cert: string; key: string };
   /** 20.x `--insecure`: any credentials pass and nothing is denied. */
@@ -165,6 +167,7 @@ class RunningMemoryStore implements MemoryStore {
             services: this.#services,
             gossip: () => this.#gossip(),
             maxBodyBytes: options.httpMaxBodyBytes,
+            logRequests: options.logHttpRequests,
           }),
         );
       } catch (error) {

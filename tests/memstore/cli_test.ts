@@ -1,38 +1,188 @@
 import assert from "node:assert/strict";
-import { parseFlags } from "../../lib/memstore/cli.ts";
+import { CliUsageError, parseFlags, parseUser, runServer, USAGE } from "../../lib/memstore/cli.ts";
 
-Deno.test("parseFlags defaults to 127.0.0.1:1113 and reads every flag", () => {
-  assert.deepEqual(parseFlags([]), { port: 1113, host: "127.0.0.1", insecure: false });
+const CLI = new URL("../../lib/memstore/cli.ts", import.meta.url).pathname;
+
+Deno.test("parseFlags defaults to 127.0.0.1, TCP 1113, HTTP 2113, info logging, no extra users", {
+  permissions: "none",
+}, () => {
+  assert.deepEqual(parseFlags([]), {
+    host: "127.0.0.1",
+    port: 1113,
+    httpPort: 2113,
+    users: [],
+    insecure: false,
+    logLevel: "info",
+    help: false,
+  });
+});
+
+Deno.test("parseFlags reads every flag, in --flag value and --flag=value form", {
+  permissions: "none",
+}, () => {
   assert.deepEqual(
     parseFlags([
-      "--port",
-      "0",
       "--host",
       "0.0.0.0",
+      "--port",
+      "0",
+      "--http-port=2114",
+      "--user",
+      "app:secret:writers,readers",
+      "--user=ops2:pw",
       "--tls-cert",
       "c.pem",
-      "--tls-key",
-      "k.pem",
+      "--tls-key=k.pem",
       "--insecure",
+      "--log-level",
+      "debug",
+      "--help",
     ]),
-    { port: 0, host: "0.0.0.0", tlsCert: "c.pem", tlsKey: "k.pem", insecure: true },
+    {
+      host: "0.0.0.0",
+      port: 0,
+      httpPort: 2114,
+      users: [
+        { username: "app", password: "secret", groups: ["writers", "readers"] },
+        { username: "ops2", password: "pw", groups: [] },
+      ],
+      tlsCert: "c.pem",
+      tlsKey: "k.pem",
+      insecure: true,
+      logLevel: "debug",
+      help: true,
+    },
   );
 });
 
-Deno.test("parseFlags rejects unknown flags, bad ports, missing values and half a TLS pair", () => {
-  assert.throws(() => parseFlags(["--nope"]), {
-    name: "TypeError",
-    message: 'Unknown flag "--nope"',
-  });
-  assert.throws(() => parseFlags(["--port", "70000"]), /Invalid port "70000"/);
-  assert.throws(() => parseFlags(["--port"]), /needs a value/);
-  assert.throws(() => parseFlags(["--tls-cert", "c.pem"]), /both --tls-cert and --tls-key/);
+Deno.test(
+  "parseFlags rejects unknown flags, bad ports, missing values, bad log levels and half a TLS pair with CliUsageError",
+  {
+    permissions: "none",
+  },
+  () => {
+    const cases: [string[], string][] = [
+      [["--nope"], 'Unknown flag "--nope"'],
+      [["--port", "70000"], 'Invalid --port "70000": expected a port from 0 to 65535'],
+      [["--http-port", "http"], 'Invalid --http-port "http": expected a port from 0 to 65535'],
+      [["--port"], 'Flag "--port" needs a value'],
+      [["--port", "--insecure"], 'Flag "--port" needs a value'],
+      [["--log-level", "trace"], 'Invalid --log-level "trace": expected info or debug'],
+      [["--tls-cert", "c.pem"], "TLS needs both --tls-cert and --tls-key"],
+      [["--insecure=yes"], 'Flag "--insecure" takes no value'],
+      [["--host", ""], 'Invalid --host "": it is empty'],
+    ];
+    for (const [args, message] of cases) {
+      assert.throws(() => parseFlags(args), { name: "CliUsageError", message }, args.join(" "));
+    }
+  },
+);
+
+Deno.test(
+  "--user parsing: login:password[:groups]; empty parts, extra colons and repeated logins are refused",
+  {
+    permissions: "none",
+  },
+  () => {
+    assert.deepEqual(parseUser("a:b"), { username: "a", password: "b", groups: [] });
+    assert.deepEqual(parseUser("a:b:$admins"), {
+      username: "a",
+      password: "b",
+      groups: ["$admins"],
+    });
+    const bad: [string, string][] = [
+      ["nopassword", 'Invalid --user "nopassword": expected login:password[:group,group]'],
+      ["a:b:c:d", 'Invalid --user "a:b:c:d": expected login:password[:group,group]'],
+      [":pw", 'Invalid --user ":pw": the login is empty'],
+      ["a:", 'Invalid --user "a:": the password is empty'],
+      ["a:b:x,,y", 'Invalid --user "a:b:x,,y": a group name is empty'],
+    ];
+    for (const [text, message] of bad) {
+      assert.throws(() => parseUser(text), { name: "CliUsageError", message });
+    }
+    assert.throws(() => parseFlags(["--user", "a:b", "--user", "a:c"]), {
+      message: 'Invalid --user: login "a" is given twice',
+    });
+    assert.ok(new CliUsageError("x") instanceof Error);
+  },
+);
+
+Deno.test("--help lists every flag with its default", { permissions: "none" }, () => {
+  for (
+    const line of [
+      "--host HOST",
+      "(default: 127.0.0.1)",
+      "--port PORT",
+      "(default: 1113)",
+      "--http-port PORT",
+      "(default: 2113)",
+      "--user LOGIN:PASSWORD[:G1,G2]",
+      "--tls-cert FILE",
+      "--tls-key FILE",
+      "--insecure",
+      "(default: off)",
+      "--log-level info|debug",
+      "(default: info)",
+      "--help",
+    ]
+  ) {
+    assert.ok(USAGE.includes(line), line);
+  }
 });
 
-Deno.test("deno task server listens, logs connections and stops cleanly on SIGTERM", async () => {
-  const cli = new URL("../../lib/memstore/cli.ts", import.meta.url).pathname;
+Deno.test("runServer: --help prints the usage and returns 0; a bad flag prints the reason and returns 2", async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    out: (l: string) => out.push(l),
+    err: (l: string) => err.push(l),
+    stopped: () => new Promise<string>(() => {}),
+  };
+  assert.equal(await runServer(["--help"], io), 0);
+  assert.deepEqual(out, [USAGE]);
+  assert.equal(await runServer(["--port", "x"], io), 2);
+  assert.deepEqual(err, [
+    'Invalid --port "x": expected a port from 0 to 65535\nRun with --help for the flags.',
+  ]);
+});
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("the server process: --help exits 0 with the usage; bad flags and --user errors exit 2 with a clear message", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--http-port PORT +HTTP port, 0 for a free one \(default: 2113\)/);
+  const unknown = await runCli(["--verbose"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown flag "--verbose"/);
+  const user = await runCli(["--user", "nopassword"]);
+  assert.equal(user.code, 2);
+  assert.match(user.stderr, /Invalid --user "nopassword": expected login:password\[:group,group\]/);
+});
+
+Deno.test("deno task server listens on TCP and HTTP, its --user logs in over HTTP, debug logs requests, and it stops cleanly on SIGTERM", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, "--port", "0"],
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "--port",
+      "0",
+      "--http-port",
+      "0",
+      "--user",
+      "app:pw:$admins",
+      "--log-level",
+      "debug",
+    ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -43,11 +193,18 @@ Deno.test("deno task server listens, logs connections and stops cleanly on SIGTE
     const { value, done } = await lines.read();
     if (done) break;
     output += value;
-    match = output.match(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
+    match = output.match(
+      /listening on tcp:\/\/127\.0\.0\.1:(\d+), HTTP on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
   }
   assert.ok(match, `no listening line in: ${output}`);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(match[1]) });
-  while (!/Connection #\d+ accepted/.test(output)) {
+  const users = await fetch(`${match[2]}/users/app`, {
+    headers: { authorization: "Basic " + btoa("app:pw") },
+  });
+  assert.equal(users.status, 200);
+  assert.deepEqual((await users.json()).data.groups, ["$admins"]);
+  while (!/Connection #\d+ accepted/.test(output) || !/HTTP GET \/users\/app 200/.test(output)) {
     const { value, done } = await lines.read();
     if (done) break;
     output += value;
@@ -62,7 +219,8 @@ Deno.test("deno task server listens, logs connections and stops cleanly on SIGTE
   const status = await child.status;
   await child.stderr.cancel();
   assert.equal(status.code, 0);
+  assert.match(output, /stream browser: http:\/\/127\.0\.0\.1:\d+\/web\/index\.html/);
+  assert.match(output, /HTTP GET \/users\/app 200/);
   assert.match(output, /SIGTERM received, stopping/);
   assert.match(output, /stopped/);
-  assert.match(output, /Connection #\d+ accepted/);
 });

@@ -35,6 +35,8 @@ export interface HttpApiOptions {
   readonly maxBodyBytes?: number;
   /** Longest long-poll honoured, in seconds. Default {@linkcode DEFAULT_MAX_LONG_POLL_SECONDS}. */
   readonly maxLongPollSeconds?: number;
+  /** Log `HTTP <method> <path> <status>` for every request to the store's log. Default false. */
+  readonly logRequests?: boolean;
 }
 
 const ROUTES: readonly Route[] = [
@@ -90,6 +92,9 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
       }
       // Whatever of the body was not read is dropped, so the connection can be reused.
       await request.body?.cancel().catch(() => {});
+    }
+    if (options.logRequests) {
+      services.log(`HTTP ${request.method} ${new URL(request.url).pathname} ${response.status}`);
     }
     return withCommonHeaders(response, request);
   };
