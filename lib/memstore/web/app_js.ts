@@ -139,7 +139,7 @@ export const APP_JS: string = String.raw`"use strict";
     return el("div", { class: "preview", title: text, text: text });
   }
 
-  function eventRow(entry, fresh) {
+  function eventRow(entry, fresh, open) {
     var number = entry.positionEventNumber !== undefined ? entry.positionEventNumber : entry.eventNumber;
     var cells = [el("span", { class: "type", text: entry.eventType || entry.summary })];
     if (entry.streamId && entry.positionStreamId && entry.streamId !== entry.positionStreamId) {
@@ -155,7 +155,7 @@ export const APP_JS: string = String.raw`"use strict";
       ]));
     }
     if (entry.data !== undefined) cells.push(preview(entry));
-    var details = el("details", null, [el("summary", { text: "Details" })]);
+    var details = el("details", open ? { open: "" } : null, [el("summary", { text: "Details" })]);
     details.appendChild(el("div", { class: "label", text: "Data" }));
     details.appendChild(body(entry.data, entry.isJson));
     if (entry.metaData) {
@@ -197,7 +197,7 @@ export const APP_JS: string = String.raw`"use strict";
   }
 
   function openBox() {
-    var input = el("input", { placeholder: "stream name, e.g. adventure", id: "open-stream" });
+    var input = el("input", { placeholder: "stream name, e.g. adventure", id: "open-stream", style: "min-width:320px" });
     var form = el("form", { class: "row", onsubmit: function (e) {
       e.preventDefault();
       if (input.value.trim() !== "") location.hash = streamHash(input.value.trim());
@@ -315,7 +315,7 @@ export const APP_JS: string = String.raw`"use strict";
       if (entries.length === 0) {
         table.appendChild(el("tr", null, [el("td", { colspan: "3", class: "empty", text: "No events on this page." })]));
       }
-      entries.forEach(function (e) { table.appendChild(eventRow(e, false)); });
+      entries.forEach(function (e, i) { table.appendChild(eventRow(e, false, i === 0)); });
       if (entries.length > 0) last = Math.max(last, entries[0].positionEventNumber);
       card.appendChild(table);
       pager.textContent = "";
