@@ -1,7 +1,8 @@
 /**
  * One node of the simulated cluster: a client TCP listener whose sessions run the memstore's
- * handlers behind the node's role, and an HTTP gossip endpoint. Nodes share storage and users
- * (see memory_cluster.ts for what that simulates); the cluster decides roles.
+ * handlers behind the node's role, and the HTTP API (gossip included, the same API a single
+ * store serves). Nodes share storage and users (see memory_cluster.ts for what that simulates);
+ * the cluster decides roles.
  *
  * @module
  */
@@ -14,7 +15,8 @@ import { listen, type Listener } from "../listener.ts";
 import { type NotHandledMode, Session, type SessionOptions } from "../session.ts";
 import type { MemoryStorage } from "../storage.ts";
 import type { EpochInfo, MemberSnapshot } from "./gossip_document.ts";
-import { type GossipServer, serveGossip } from "./gossip_server.ts";
+import { createHttpApi } from "../http/http_api.ts";
+import { type HttpListener, serveHttp } from "../http/http_listener.ts";
 import type { LeaderEndpoints, NodeRole } from "./leader_policy.ts";
 import { roleAwareRegistry } from "./role_registry.ts";
 
@@ -28,13 +30,13 @@ export interface MemoryClusterNode {
   readonly hostname: string;
   /** Its client TCP (or TLS) port. */
   readonly tcpPort: number;
-  /** Its HTTP gossip port. */
+  /** Its HTTP port: the HTTP API (users, streams, subscriptions, stream browser) and gossip. */
   readonly httpPort: number;
   /** Whether the TCP port speaks TLS. */
   readonly secure: boolean;
   /** `tcp://host:port`, or `tls://host:port` with TLS. */
   readonly url: string;
-  /** The gossip seed of this node: `http://host:port` (or `https://`). */
+  /** The gossip seed of this node: `http://host:port` (or `https://`), also its HTTP API's URL. */
   readonly gossipSeed: string;
   /** `<gossipSeed>/gossip?format=json`. */
   readonly gossipUrl: string;
@@ -97,7 +99,7 @@ export class ClusterNode implements MemoryClusterNode {
   readonly #sessions = new Set<Session>();
   readonly #registry: CommandRegistry;
   #listener: Listener;
-  #gossip: GossipServer;
+  #gossip: HttpListener;
   readonly #httpScheme: string;
   #role: NodeRole = "Unknown";
   #notHandled: NotHandledMode = null;
@@ -129,20 +131,29 @@ export class ClusterNode implements MemoryClusterNode {
     this.#httpScheme = this.#gossip.secure ? "https" : "http";
   }
 
-  #listen(tcpPort: number, httpPort: number): [Listener, GossipServer] {
+  #listen(tcpPort: number, httpPort: number): [Listener, HttpListener] {
     const context = this.#context;
     const listener = listen(
       { hostname: context.hostname, port: tcpPort, tls: context.tls },
       (duplex, remote) => this.#serve(duplex, remote),
     );
     try {
-      const gossip = serveGossip(
+      const gossip = serveHttp(
         {
           hostname: context.hostname,
           port: httpPort,
           tls: context.httpsGossip ? context.tls : undefined,
         },
-        () => context.gossip(this),
+        createHttpApi({
+          services: this.#services,
+          gossip: () => context.gossip(this),
+          nodeState: () => this.#role.toLowerCase(),
+          leaderUrl: () => {
+            const leader = context.leader();
+            if (leader === null || this.#role === "Leader") return null;
+            return `${this.#httpScheme}://${urlHost(leader.httpHost)}:${leader.httpPort}`;
+          },
+        }),
       );
       return [listener, gossip];
     } catch (error) {

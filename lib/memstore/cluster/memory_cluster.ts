@@ -1,6 +1,7 @@
 /**
  * A simulated EventStore cluster on loopback: several memstore nodes, each with its own client TCP
- * port and HTTP gossip endpoint, one elected leader and followers, and a way for tests to kill
+ * port and HTTP port (the memstore's whole HTTP API, gossip included; a follower redirects
+ * `ES-RequireLeader: True` requests to the leader with 307), one elected leader and followers, and a way for tests to kill
  * nodes and watch a new leader take over.
  *
  * What is simulated, and how:

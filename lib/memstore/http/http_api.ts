@@ -37,6 +37,12 @@ export interface HttpApiOptions {
   readonly maxLongPollSeconds?: number;
   /** Log `HTTP <method> <path> <status>` for every request to the store's log. Default false. */
   readonly logRequests?: boolean;
+  /**
+   * The leader's HTTP base URL when this node is not the leader (cluster followers), else null:
+   * a request with `ES-RequireLeader: True` (or `ES-RequireMaster`) is then redirected there
+   * with 307, as a real follower does.
+   */
+  readonly leaderUrl?: () => string | null;
 }
 
 const ROUTES: readonly Route[] = [
@@ -46,6 +52,13 @@ const ROUTES: readonly Route[] = [
   nodeRoute,
   webRoute,
 ];
+
+function requiresLeader(request: Request): boolean {
+  for (const name of ["es-requireleader", "es-requiremaster"]) {
+    if (request.headers.get(name)?.toLowerCase() === "true") return true;
+  }
+  return false;
+}
 
 function segmentsOf(pathname: string): string[] {
   try {
@@ -79,7 +92,16 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
   return async (request, closing) => {
     let response: Response;
     try {
-      response = await serve(request, closing, services, settings);
+      const leader = requiresLeader(request) ? options.leaderUrl?.() ?? null : null;
+      if (leader !== null) {
+        const url = new URL(request.url);
+        await request.body?.cancel().catch(() => {});
+        response = text(307, "Temporary Redirect", {
+          location: `${leader}${url.pathname}${url.search}`,
+        });
+      } else {
+        response = await serve(request, closing, services, settings);
+      }
     } catch (error) {
       if (error instanceof HttpError) {
         response = text(error.status, error.message, { ...error.headers });
