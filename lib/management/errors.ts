@@ -1,0 +1,96 @@
+/**
+ * The errors of the management client, in one place. Every failure is a
+ * {@linkcode ManagementError} carrying the method, the URL (never credentials), the status and
+ * the server's reason; callers branch on the subclass.
+ *
+ * @module
+ */
+
+/** What a management error carries besides its message. */
+export interface ManagementErrorOptions extends ErrorOptions {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The request URL, without credentials. */
+  readonly url: string;
+  /** The status code, or 0 when no response arrived. */
+  readonly status: number;
+  /** The body the server sent (its reason), or "". */
+  readonly reason: string;
+}
+
+/** A management request failed. */
+export class ManagementError extends Error {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The request URL, without credentials. */
+  readonly url: string;
+  /** The status code, 0 when no response arrived. */
+  readonly status: number;
+  /** What the server said (its response body), or "". */
+  readonly reason: string;
+
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementError";
+    this.method = options.method;
+    this.url = options.url;
+    this.status = options.status;
+    this.reason = options.reason;
+  }
+}
+
+/** 401: the credentials are wrong, or their user may not do this. */
+export class ManagementUnauthorizedError extends ManagementError {
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementUnauthorizedError";
+  }
+}
+
+/** 404: no such user, subscription group or path. */
+export class ManagementNotFoundError extends ManagementError {
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementNotFoundError";
+  }
+}
+
+/** 409: it exists already (a user's login, a subscription group). */
+export class ManagementConflictError extends ManagementError {
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementConflictError";
+  }
+}
+
+/** 400, 413 or 415: the server refused the request as sent; `reason` says why. */
+export class ManagementBadRequestError extends ManagementError {
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementBadRequestError";
+  }
+}
+
+/** No usable response: the server is unreachable, TLS failed, it timed out, or it answered 5xx. */
+export class ManagementUnavailableError extends ManagementError {
+  /** Creates the error. */
+  constructor(message: string, options: ManagementErrorOptions) {
+    super(message, options);
+    this.name = "ManagementUnavailableError";
+  }
+}
+
+/** The error class of a status code. */
+export function errorClassOf(status: number): typeof ManagementError {
+  if (status === 401 || status === 403) return ManagementUnauthorizedError;
+  if (status === 404) return ManagementNotFoundError;
+  if (status === 409) return ManagementConflictError;
+  if (status === 400 || status === 413 || status === 415) return ManagementBadRequestError;
+  if (status === 0 || status >= 500) return ManagementUnavailableError;
+  return ManagementError;
+}
