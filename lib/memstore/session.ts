@@ -25,6 +25,8 @@ import type {
   ConnectionSubscription,
   StoreServices,
 } from "./command_registry.ts";
+import { SendQueue } from "./send_queue.ts";
+import { ServerHeartbeat } from "./server_heartbeat.ts";
 
 /** Why the store answers every request with NotHandled, or null for normal service. */
 export type NotHandledMode = "NotReady" | "TooBusy" | null;
@@ -33,11 +35,17 @@ export type NotHandledMode = "NotReady" | "TooBusy" | null;
 export interface SessionOptions {
   /** Heartbeat interval and timeout, or false to disable the server's heartbeats. */
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false;
-  /** Largest package accepted and sent. */
+  /**
+   * Largest package accepted. Replies are sent whatever their size, as the real server sends
+   * them (a client with a smaller maximum rejects the frame).
+   */
   readonly maxPackageSize: number;
   /** More packages than this waiting to be sent closes the connection (server: 50 000). */
   readonly maxQueuedPackages: number;
-  /** More bytes than this waiting to be sent closes the connection (server: 10 MiB). */
+  /**
+   * More bytes than this waiting behind the write in progress closes the connection (server:
+   * 10 MiB); one reply of any size can always be sent.
+   */
   readonly maxPendingSendBytes: number;
   /** The current NotHandled mode. */
   readonly notHandled: () => NotHandledMode;
@@ -52,8 +60,11 @@ const CONTROL_COMMANDS: ReadonlySet<number> = new Set([
   TcpCommand.Authenticate,
 ]);
 
-/** Largest chunk handed to the transport in one write (several packages are coalesced). */
-const MAX_WRITE_CHUNK = 256 * 1024;
+/**
+ * How long one session may serve packages that are already buffered before it lets the others
+ * run: a connection whose socket always has data would otherwise never give the event loop back.
+ */
+const MAX_BATCH_MS = 5;
 /** How long a graceful close waits for the client to take the last bytes before aborting. */
 const GRACEFUL_CLOSE_MS = 1000;
 
@@ -86,16 +97,10 @@ export class Session implements Connection {
   #defaultCredentials: Credentials | null = null;
   #closed = false;
   #closing = false;
-  // Send queue.
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #pumping = false;
-  #peakQueuedBytes = 0;
-  #peakQueuedPackages = 0;
-  // Heartbeats: packages received and sent so far.
-  #received = 0;
-  #sent = 0;
-  #timer: TimerHandle | null = null;
+  readonly #queue: SendQueue;
+  readonly #heartbeat: ServerHeartbeat | null;
+  /** Bytes received so far: liveness is bytes arriving, not whole packages (PROTOCOL.md §4.2). */
+  #receivedBytes = 0;
   #closeTimer: TimerHandle | null = null;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
@@ -113,6 +118,26 @@ export class Session implements Connection {
     this.#options = options;
     this.#writer = duplex.writable.getWriter();
     this.#writer.closed.catch(() => this.close("the client stopped receiving"));
+    this.#queue = new SendQueue(this.#writer, {
+      maxPackages: options.maxQueuedPackages,
+      maxBytes: options.maxPendingSendBytes,
+    });
+    this.#heartbeat = options.heartbeat === false ? null : new ServerHeartbeat({
+      clock: services.clock,
+      intervalMs: options.heartbeat.intervalMs,
+      timeoutMs: options.heartbeat.timeoutMs,
+      received: () => this.#receivedBytes,
+      sendRequest: () =>
+        this.send({
+          command: TcpCommand.HeartbeatRequest,
+          correlationId: crypto.randomUUID(),
+          payload: EMPTY,
+        }),
+      timedOut: () => {
+        this.#services.log(`Connection #${this.id}: HEARTBEAT TIMEOUT, closing it`);
+        this.close("heartbeat timeout");
+      },
+    });
     this.#done = new Promise((resolve) => this.#resolveDone = resolve);
   }
 
@@ -128,17 +153,22 @@ export class Session implements Connection {
 
   /** Bytes currently waiting in the send queue. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#queue.queuedBytes;
   }
 
   /** The most bytes that ever waited in the send queue. */
   get peakQueuedBytes(): number {
-    return this.#peakQueuedBytes;
+    return this.#queue.peakQueuedBytes;
   }
 
   /** The most packages that ever waited in the send queue. */
   get peakQueuedPackages(): number {
-    return this.#peakQueuedPackages;
+    return this.#queue.peakQueuedPackages;
+  }
+
+  /** Bytes received from the client so far. */
+  get receivedBytes(): number {
+    return this.#receivedBytes;
   }
 
   /** Resolves once the connection is closed. */
@@ -148,17 +178,29 @@ export class Session implements Connection {
 
   /** Reads and serves packages until the connection closes; resolves when it is closed. */
   async run(): Promise<void> {
-    this.#scheduleHeartbeat();
+    this.#heartbeat?.start();
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        this.#receivedBytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
     const reader = this.#duplex.readable
+      .pipeThrough(counter)
       .pipeThrough(new FrameDecoderStream({ maxPackageSize: this.#options.maxPackageSize }))
       .getReader();
     this.#reader = reader;
     try {
+      let batchStart = performance.now();
       while (!this.#closed) {
         const { value, done } = await reader.read();
         if (done) break;
-        this.#received++;
         if (!this.#closing) this.#process(value);
+        if (performance.now() - batchStart >= MAX_BATCH_MS) {
+          // Let other sessions (and timers) run before serving more of this one's backlog.
+          await yieldToEventLoop();
+          batchStart = performance.now();
+        }
       }
       this.close("the client closed the connection");
     } catch (error) {
@@ -186,7 +228,8 @@ export class Session implements Connection {
     if (this.#closed || this.#closing) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodePackage(pkg, this.#options.maxPackageSize);
+      // No size limit on what is sent: the real server sends oversized frames too.
+      bytes = encodePackage(pkg, Number.MAX_SAFE_INTEGER);
     } catch (error) {
       this.#services.log(
         `Connection #${this.id}: cannot send ${commandName(pkg.command)}: ${
@@ -195,68 +238,16 @@ export class Session implements Connection {
       );
       return;
     }
-    this.#queue.push(bytes);
-    this.#sent++;
-    this.#queuedBytes += bytes.length;
-    if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
-    if (this.#queue.length > this.#peakQueuedPackages) {
-      this.#peakQueuedPackages = this.#queue.length;
-    }
-    if (this.#queue.length > this.#options.maxQueuedPackages) {
-      this.#overflow(`Connection queue size is too large: ${this.#queue.length}.`);
+    const overflow = this.#queue.push(bytes);
+    if (overflow !== null) {
+      this.#services.log(`Connection #${this.id}: ${overflow} Closing the connection`);
+      // The client is not reading, so the BadRequest could only wait behind the backlog: drop it
+      // all and close (the real server queues the BadRequest, which never arrives either).
+      this.#queue.clear();
+      this.close(overflow);
       return;
     }
-    if (this.#queuedBytes > this.#options.maxPendingSendBytes) {
-      this.#overflow(`Connection pending send bytes is too large: ${this.#queuedBytes}.`);
-      return;
-    }
-    if (!this.#pumping) void this.#pump();
-  }
-
-  #overflow(reason: string): void {
-    this.#services.log(`Connection #${this.id}: ${reason} Closing the connection`);
-    // The client is not reading, so the BadRequest could only wait behind the backlog: drop it
-    // all and close (the real server queues the BadRequest, which never arrives either).
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    this.close(reason);
-  }
-
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const chunk = this.#takeChunk();
-        await this.#writer.write(chunk);
-        this.#queuedBytes -= chunk.length;
-      }
-    } catch {
-      this.close("the client stopped receiving");
-    } finally {
-      this.#pumping = false;
-    }
-    if (this.#closing && !this.#closed && this.#queue.length === 0) this.#finishClose();
-  }
-
-  #takeChunk(): Uint8Array {
-    const first = this.#queue[0];
-    if (this.#queue.length === 1 || first.length >= MAX_WRITE_CHUNK) {
-      this.#queue.shift();
-      return first;
-    }
-    let count = 0;
-    let size = 0;
-    while (count < this.#queue.length && size + this.#queue[count].length <= MAX_WRITE_CHUNK) {
-      size += this.#queue[count].length;
-      count++;
-    }
-    const chunk = new Uint8Array(size);
-    let offset = 0;
-    for (const part of this.#queue.splice(0, count)) {
-      chunk.set(part, offset);
-      offset += part.length;
-    }
-    return chunk;
+    this.#heartbeat?.sent();
   }
 
   /**
@@ -267,13 +258,17 @@ export class Session implements Connection {
     if (this.#closed) return;
     if (graceful && !this.#closing) {
       this.#closing = true;
-      this.#stopHeartbeat();
-      if (!this.#pumping && this.#queue.length === 0) {
+      this.#heartbeat?.stop();
+      if (this.#queue.empty) {
         this.#finishClose(reason);
       } else {
         this.#closeTimer = this.#services.clock.setTimeout(
           () => this.#finishClose(reason, true),
           GRACEFUL_CLOSE_MS,
+        );
+        this.#queue.flushed().then(
+          () => this.#finishClose(reason),
+          () => this.#finishClose("the client stopped receiving", true),
         );
       }
       return;
@@ -284,10 +279,9 @@ export class Session implements Connection {
   #finishClose(reason = "closed by the server", abort = false): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopHeartbeat();
+    this.#heartbeat?.stop();
     if (this.#closeTimer !== null) this.#services.clock.clearTimeout(this.#closeTimer);
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#queue.clear();
     this.#services.log(`Connection #${this.id} closed: ${reason}`);
     void this.#reader?.cancel().catch(() => {});
     if (abort) this.#writer.abort(new Error(reason)).catch(() => {});
@@ -306,53 +300,6 @@ export class Session implements Connection {
     }
     this.subscriptions.clear();
     this.#resolveDone();
-  }
-
-  // ---- heartbeats (PROTOCOL.md §4.2) ----------------------------------------------------------
-
-  #scheduleHeartbeat(): void {
-    const heartbeat = this.#options.heartbeat;
-    if (heartbeat === false || this.#closed || this.#closing) return;
-    const seen = this.#received;
-    const sent = this.#sent;
-    this.#timer = this.#services.clock.setTimeout(() => {
-      this.#timer = null;
-      if (this.#closed || this.#closing) return;
-      if (this.#received !== seen) {
-        // The peer is alive; if we ourselves were silent, let it see traffic too.
-        if (this.#sent === sent) {
-          this.send({
-            command: TcpCommand.HeartbeatRequest,
-            correlationId: crypto.randomUUID(),
-            payload: EMPTY,
-          });
-        }
-        this.#scheduleHeartbeat();
-        return;
-      }
-      this.send({
-        command: TcpCommand.HeartbeatRequest,
-        correlationId: crypto.randomUUID(),
-        payload: EMPTY,
-      });
-      this.#timer = this.#services.clock.setTimeout(() => {
-        this.#timer = null;
-        if (this.#closed || this.#closing) return;
-        if (this.#received !== seen) {
-          this.#scheduleHeartbeat();
-        } else {
-          this.#services.log(`Connection #${this.id}: HEARTBEAT TIMEOUT, closing it`);
-          this.close("heartbeat timeout");
-        }
-      }, heartbeat.timeoutMs);
-    }, heartbeat.intervalMs);
-  }
-
-  #stopHeartbeat(): void {
-    if (this.#timer !== null) {
-      this.#services.clock.clearTimeout(this.#timer);
-      this.#timer = null;
-    }
   }
 
   // ---- dispatch -------------------------------------------------------------------------------
@@ -478,4 +425,9 @@ export class Session implements Connection {
       this.#reply(pkg, TcpCommand.Authenticated);
     }
   }
+}
+
+/** Resolves on a later turn of the event loop, after pending I/O and timers had their turn. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -71,6 +71,8 @@ export interface StoredEvent {
   readonly nextPreparePosition: number;
   /** The encoded `EventRecord` message, spliced as-is into replies. */
   readonly encoded: Uint8Array;
+  /** `encoded.length`, without making a view. */
+  readonly encodedLength: number;
 }
 
 /** The outcome of a write, a delete or a transaction commit. */
@@ -748,8 +750,17 @@ export class MemoryStorage {
     return null;
   }
 
-  /** ReadStreamEventsForward (PROTOCOL.md §4.8). */
-  readStreamForward(stream: string, from: bigint, maxCount: number): StreamReadOutcome {
+  /**
+   * ReadStreamEventsForward (PROTOCOL.md §4.8). `maxBytes` ends the page early once its encoded
+   * events would pass it (never before the first event); the next number then follows the last
+   * event returned.
+   */
+  readStreamForward(
+    stream: string,
+    from: bigint,
+    maxCount: number,
+    maxBytes = Infinity,
+  ): StreamReadOutcome {
     const invalid = this.#checkCount(maxCount);
     if (invalid) return invalid;
     if (from < 0n) return { status: "error", message: `Invalid from event number ${from}` };
@@ -768,9 +779,15 @@ export class MemoryStorage {
     const upTo = end < last ? end : last;
     const events: StoredEvent[] = [];
     const state = this.#streams.get(stream)!;
+    let bytes = 0;
     for (let n = Number(start); n <= Number(upTo); n++) {
       const event = state.events[n];
-      if (!this.#tooOld(metadata, event)) events.push(event);
+      if (this.#tooOld(metadata, event)) continue;
+      bytes += event.encodedLength;
+      if (bytes > maxBytes && events.length > 0) {
+        return success(events, events[events.length - 1].eventNumber + 1n, last, false);
+      }
+      events.push(event);
     }
     const next = events.length > 0
       ? events[events.length - 1].eventNumber + 1n
@@ -778,8 +795,13 @@ export class MemoryStorage {
     return success(events, next, last, end >= last);
   }
 
-  /** ReadStreamEventsBackward (PROTOCOL.md §4.8); `from` < 0 = from the end. */
-  readStreamBackward(stream: string, from: bigint, maxCount: number): StreamReadOutcome {
+  /** ReadStreamEventsBackward (PROTOCOL.md §4.8); `from` < 0 = from the end; `maxBytes` as forward. */
+  readStreamBackward(
+    stream: string,
+    from: bigint,
+    maxCount: number,
+    maxBytes = Infinity,
+  ): StreamReadOutcome {
     const invalid = this.#checkCount(maxCount);
     if (invalid) return invalid;
     const failed = this.#failedStreamRead(stream);
@@ -799,9 +821,15 @@ export class MemoryStorage {
     const events: StoredEvent[] = [];
     const state = this.#streams.get(stream)!;
     const top = end < last ? end : last;
+    let bytes = 0;
     for (let n = top; n >= start; n--) {
       const event = state.events[Number(n)];
-      if (!this.#tooOld(metadata, event)) events.push(event);
+      if (this.#tooOld(metadata, event)) continue;
+      bytes += event.encodedLength;
+      if (bytes > maxBytes && events.length > 0) {
+        return success(events, events[events.length - 1].eventNumber - 1n, last, false);
+      }
+      events.push(event);
     }
     const lowest = events.length > 0 ? events[events.length - 1].eventNumber : null;
     endOfStream = endOfStream || start === 0n || (start <= last && lowest !== start);
@@ -853,13 +881,15 @@ export class MemoryStorage {
 
   /**
    * Reads `$all` forward from `position` (PROTOCOL.md §4.9): scans at most `maxSearchWindow`
-   * records (default `maxCount`) and returns at most `maxCount` that pass `filter`.
+   * records (default `maxCount`) and returns at most `maxCount` that pass `filter`, ending
+   * early once the encoded events would pass `maxBytes` (never before the first one).
    */
   readAllForward(
     position: LogPosition,
     maxCount: number,
     filter: (event: StoredEvent) => boolean = defaultAllFilter,
     maxSearchWindow = maxCount,
+    maxBytes = Infinity,
   ): AllReadOutcome {
     const invalid = this.#checkCount(maxCount);
     if (invalid) return invalid as { status: "error"; message: string };
@@ -870,10 +900,16 @@ export class MemoryStorage {
     let next: LogPosition = from;
     let i = this.#lowerBound(from);
     let scanned = 0;
+    let bytes = 0;
     while (i < this.#all.length && scanned < window && events.length < maxCount) {
-      const record = this.#all[i++];
+      const record = this.#all[i];
+      if (filter(record)) {
+        bytes += record.encodedLength;
+        if (bytes > maxBytes && events.length > 0) break;
+        events.push(record);
+      }
+      i++;
       scanned++;
-      if (filter(record)) events.push(record);
       next = { commit: record.nextCommitPosition, prepare: record.nextPreparePosition };
     }
     return { status: "success", from, events, next, isEndOfStream: i >= this.#all.length };
@@ -885,6 +921,7 @@ export class MemoryStorage {
     maxCount: number,
     filter: (event: StoredEvent) => boolean = defaultAllFilter,
     maxSearchWindow = maxCount,
+    maxBytes = Infinity,
   ): AllReadOutcome {
     const invalid = this.#checkCount(maxCount);
     if (invalid) return invalid as { status: "error"; message: string };
@@ -895,10 +932,16 @@ export class MemoryStorage {
     let next: LogPosition = from;
     let i = this.#lowerBound(from) - 1;
     let scanned = 0;
+    let bytes = 0;
     while (i >= 0 && scanned < window && events.length < maxCount) {
-      const record = this.#all[i--];
+      const record = this.#all[i];
+      if (filter(record)) {
+        bytes += record.encodedLength;
+        if (bytes > maxBytes && events.length > 0) break;
+        events.push(record);
+      }
+      i--;
       scanned++;
-      if (filter(record)) events.push(record);
       next = { commit: record.commitPosition, prepare: record.preparePosition };
     }
     return { status: "success", from, events, next, isEndOfStream: i < 0 };

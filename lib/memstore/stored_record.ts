@@ -233,6 +233,11 @@ export class StoredRecord {
     return this.#bytes.subarray(this.#offset, this.#offset + this.#length);
   }
 
+  /** Length of the encoded `EventRecord` message. */
+  get encodedLength(): number {
+    return this.#length;
+  }
+
   /** The data (a view into the arena). */
   get data(): Uint8Array {
     return this.#bytes.subarray(this.#dataOffset, this.#dataEnd);

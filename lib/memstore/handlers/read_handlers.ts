@@ -21,6 +21,7 @@ import {
   ReadStreamEventsCompletedSchema,
   ReadStreamEventsSchema,
 } from "../../../gen/client_messages_pb.ts";
+import { DEFAULT_MAX_PACKAGE_SIZE } from "../../wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { InvalidPackageError } from "../command_registry.ts";
@@ -40,6 +41,13 @@ import {
   type StoredEvent,
 } from "../storage.ts";
 import { requireStreamId } from "./validation.ts";
+
+/**
+ * Most bytes of events in one read reply. A page past the 64 MiB maximum frame is still sent, as
+ * the real server sends it (and clients reject it); past this bound the page ends early, where a
+ * real node would try to build a reply of any size (4,096 events of 16 MiB would be 64 GiB).
+ */
+export const MAX_PAGE_BYTES = 2 * DEFAULT_MAX_PACKAGE_SIZE;
 
 /** A record as returned to the client: resolved when the request asked for it. */
 export function resolveFor(
@@ -128,8 +136,8 @@ function readStream(
     return failed(R.AccessDenied, -1n);
   }
   const outcome = forward
-    ? storage.readStreamForward(request.stream, request.from, request.maxCount)
-    : storage.readStreamBackward(request.stream, request.from, request.maxCount);
+    ? storage.readStreamForward(request.stream, request.from, request.maxCount, MAX_PAGE_BYTES)
+    : storage.readStreamBackward(request.stream, request.from, request.maxCount, MAX_PAGE_BYTES);
   switch (outcome.status) {
     case "error":
       return failed(R.Error, -1n, outcome.message);
@@ -208,8 +216,20 @@ function runReadAll(
     ? (e: StoredEvent) => defaultAllFilter(e) && filter(e)
     : defaultAllFilter;
   return forward
-    ? storage.readAllForward(position, request.maxCount, predicate, request.maxSearchWindow)
-    : storage.readAllBackward(position, request.maxCount, predicate, request.maxSearchWindow);
+    ? storage.readAllForward(
+      position,
+      request.maxCount,
+      predicate,
+      request.maxSearchWindow,
+      MAX_PAGE_BYTES,
+    )
+    : storage.readAllBackward(
+      position,
+      request.maxCount,
+      predicate,
+      request.maxSearchWindow,
+      MAX_PAGE_BYTES,
+    );
 }
 
 function readAll(ctx: CommandContext, request: ReadAllRequest, forward: boolean): void {

@@ -51,11 +51,18 @@ export class WireClient {
   /** If true, server HeartbeatRequests are skipped by `next()` (answered when `answerHeartbeats`). */
   skipHeartbeats = true;
 
-  /** Wraps a duplex (a pipe end or a socket). */
-  constructor(duplex: Duplex) {
+  /** Wraps a duplex (a pipe end or a socket); `maxPackageSize` bounds the frames it accepts. */
+  constructor(duplex: Duplex, options: { maxPackageSize?: number } = {}) {
     this.#duplex = duplex;
     this.#writer = duplex.writable.getWriter();
-    this.#reader = duplex.readable.pipeThrough(new FrameDecoderStream()).getReader();
+    this.#reader = duplex.readable
+      .pipeThrough(new FrameDecoderStream({ maxPackageSize: options.maxPackageSize }))
+      .getReader();
+  }
+
+  /** The writer, for tests that pace raw bytes themselves. */
+  get writer(): WritableStreamDefaultWriter<Uint8Array> {
+    return this.#writer;
   }
 
   /** Writes raw bytes. */
