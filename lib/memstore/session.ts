@@ -14,6 +14,7 @@ import type { TimerHandle } from "../clock.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
+import { Heartbeat } from "../wire/heartbeat.ts";
 import { ZERO_GUID } from "../wire/guid.ts";
 import { type Credentials, encodePackage, type Package } from "../wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../wire/proto_codec.ts";
@@ -26,7 +27,6 @@ import type {
   StoreServices,
 } from "./command_registry.ts";
 import { SendQueue } from "./send_queue.ts";
-import { ServerHeartbeat } from "./server_heartbeat.ts";
 
 /** Why the store answers every request with NotHandled, or null for normal service. */
 export type NotHandledMode = "NotReady" | "TooBusy" | null;
@@ -98,8 +98,8 @@ export class Session implements Connection {
   #closed = false;
   #closing = false;
   readonly #queue: SendQueue;
-  readonly #heartbeat: ServerHeartbeat | null;
-  /** Bytes received so far: liveness is bytes arriving, not whole packages (PROTOCOL.md §4.2). */
+  readonly #heartbeat: Heartbeat | null;
+  /** Bytes received so far. */
   #receivedBytes = 0;
   #closeTimer: TimerHandle | null = null;
   readonly #done: Promise<void>;
@@ -122,18 +122,18 @@ export class Session implements Connection {
       maxPackages: options.maxQueuedPackages,
       maxBytes: options.maxPendingSendBytes,
     });
-    this.#heartbeat = options.heartbeat === false ? null : new ServerHeartbeat({
+    this.#heartbeat = options.heartbeat === false ? null : new Heartbeat({
       clock: services.clock,
-      intervalMs: options.heartbeat.intervalMs,
-      timeoutMs: options.heartbeat.timeoutMs,
-      received: () => this.#receivedBytes,
+      mode: "server",
+      interval: options.heartbeat.intervalMs,
+      timeout: options.heartbeat.timeoutMs,
       sendRequest: () =>
         this.send({
           command: TcpCommand.HeartbeatRequest,
           correlationId: crypto.randomUUID(),
           payload: EMPTY,
         }),
-      timedOut: () => {
+      onTimeout: () => {
         this.#services.log(`Connection #${this.id}: HEARTBEAT TIMEOUT, closing it`);
         this.close("heartbeat timeout");
       },
@@ -179,15 +179,20 @@ export class Session implements Connection {
   /** Reads and serves packages until the connection closes; resolves when it is closed. */
   async run(): Promise<void> {
     this.#heartbeat?.start();
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform: (chunk, controller) => {
-        this.#receivedBytes += chunk.length;
-        controller.enqueue(chunk);
-      },
-    });
     const reader = this.#duplex.readable
-      .pipeThrough(counter)
-      .pipeThrough(new FrameDecoderStream({ maxPackageSize: this.#options.maxPackageSize }))
+      .pipeThrough(
+        new FrameDecoderStream({
+          maxPackageSize: this.#options.maxPackageSize,
+          // Liveness is any byte received, not whole packages (docs/protocol.md §4.2).
+          onBytes: (count) => {
+            this.#receivedBytes += count;
+            this.#heartbeat?.received();
+          },
+          // Nothing outlives handling: stored events are copied into the arena, so packages
+          // may stay views into their socket chunk.
+          retains: () => false,
+        }),
+      )
       .getReader();
     this.#reader = reader;
     try {

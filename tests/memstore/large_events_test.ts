@@ -205,3 +205,37 @@ Deno.test("an 8 MiB write uploaded at 2 MiB/s is accepted, not cut by the heartb
   );
   assert.equal(store.connectionCount, 1);
 });
+
+Deno.test("2,000 connections that claim a 64 MiB frame and stall are dropped by heartbeat while a normal client is served", async () => {
+  const COUNT = 2_000;
+  const clock = new ManualClock();
+  await using store = await startMemoryStore({
+    listen: false,
+    clock,
+    heartbeat: { intervalMs: 2000, timeoutMs: 1000 },
+  });
+  const claim = new Uint8Array([0xff, 0xff, 0xff, 0x03, TcpCommand.WriteEvents, 0, 7]);
+  assert.equal(new DataView(claim.buffer).getInt32(0, true), DEFAULT_MAX_PACKAGE_SIZE - 1);
+  const stalled = Array.from({ length: COUNT }, () => store.connectPipe());
+  await Promise.all(stalled.map(async (pipe) => {
+    const writer = pipe.writable.getWriter();
+    await writer.write(claim);
+    writer.releaseLock();
+  }));
+  await using client = new WireClient(store.connectPipe());
+  assert.equal((await client.write("alive", -2n)).result, OperationResult.Success);
+  assert.equal(store.connectionCount, COUNT + 1);
+  // The normal client talks through two intervals and a timeout; the stalled ones say nothing.
+  for (const ms of [2000, 2000, 1000]) {
+    clock.advance(ms);
+    assert.equal((await client.request(TcpCommand.Ping)).command, TcpCommand.Pong);
+  }
+  await Promise.all(stalled.map(async (pipe) => {
+    const reader = pipe.readable.getReader();
+    while (!(await reader.read().catch(() => ({ done: true }))).done) {
+      // the HeartbeatRequest, then the end
+    }
+  }));
+  assert.equal((await client.write("alive", -2n)).result, OperationResult.Success);
+  assert.equal(store.connectionCount, 1);
+});
