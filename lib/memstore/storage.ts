@@ -229,6 +229,7 @@ export class MemoryStorage {
   readonly #eventIds = new Map<string, StoredEvent>();
   readonly #transactions = new Map<number, Transaction>();
   readonly #listeners = new Set<CommitListener>();
+  readonly #streamListeners = new Map<string, Set<CommitListener>>();
   readonly #arena = new RecordArena();
   readonly #budget: MemoryBudget;
   #settings: SystemSettings | null = null;
@@ -294,10 +295,28 @@ export class MemoryStorage {
     return this.#all.length;
   }
 
-  /** Registers a commit listener; returns a function that removes it. */
+  /** Registers a listener for every commit (`$all`); returns a function that removes it. */
   onCommit(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Registers a listener for the commits that add events to `stream`, called with those events
+   * only; listeners of other streams cost a commit nothing. Returns a function that removes it.
+   */
+  onStreamCommit(stream: string, listener: CommitListener): () => void {
+    let set = this.#streamListeners.get(stream);
+    if (!set) {
+      set = new Set();
+      this.#streamListeners.set(stream, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.#streamListeners.get(stream);
+      if (!current?.delete(listener)) return;
+      if (current.size === 0) this.#streamListeners.delete(stream);
+    };
   }
 
   // ---- stream state ---------------------------------------------------------------------------
@@ -481,10 +500,32 @@ export class MemoryStorage {
       batch = this.#batch;
       this.#batch = null;
     }
-    if (batch.length > 0) {
-      for (const listener of [...this.#listeners]) listener(batch);
-    }
+    if (batch.length > 0) this.#notify(batch);
     return outcome;
+  }
+
+  /** Runs the `$all` listeners, then those of each stream in the batch with its events. */
+  #notify(batch: StoredEvent[]): void {
+    // Set iteration tolerates listeners that remove themselves; no copy per commit.
+    for (const listener of this.#listeners) listener(batch);
+    if (this.#streamListeners.size === 0) return;
+    const first = batch[0].stream;
+    if (batch.every((event) => event.stream === first)) {
+      const set = this.#streamListeners.get(first);
+      if (set) { for (const listener of set) listener(batch); }
+      return;
+    }
+    const byStream = new Map<string, StoredEvent[]>();
+    for (const event of batch) {
+      if (!this.#streamListeners.has(event.stream)) continue;
+      const events = byStream.get(event.stream);
+      if (events) events.push(event);
+      else byStream.set(event.stream, [event]);
+    }
+    for (const [stream, events] of byStream) {
+      const set = this.#streamListeners.get(stream);
+      if (set) { for (const listener of set) listener(events); }
+    }
   }
 
   #commitDecision(

@@ -93,7 +93,9 @@ function subscribe(ctx: CommandContext, request: SubscribeRequest): void {
       }
     }
   };
-  const removeListener = storage.onCommit(onCommit);
+  const removeListener = isAll
+    ? storage.onCommit(onCommit)
+    : storage.onStreamCommit(request.stream, onCommit);
   const stop = () => {
     removeListener();
     if (connection.subscriptions.get(correlationId) === subscription) {

@@ -356,6 +356,8 @@ async function post(
       });
     case "stream-deleted":
       throw new HttpError(410, "Stream deleted");
+    case "memory-full":
+      throw new HttpError(500, outcome.message);
     default:
       throw new HttpError(500, "Invalid transaction");
   }
@@ -386,6 +388,8 @@ function deleteStream(context: RouteContext, stream: string): Response {
       });
     case "stream-deleted":
       throw new HttpError(410, "Stream deleted");
+    case "memory-full":
+      throw new HttpError(500, outcome.message);
     default:
       throw new HttpError(500, "Invalid transaction");
   }

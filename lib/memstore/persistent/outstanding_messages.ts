@@ -21,9 +21,16 @@ export interface OutstandingMessage {
   readonly deadline: number;
 }
 
-/** The outstanding-message table. */
+/**
+ * The outstanding-message table. The lowest event number comes from a min-heap with lazy
+ * deletion (an entry counts while it is still the table's message for its id), so an ack and
+ * the checkpoint check after it cost O(log n), not a scan of everything outstanding.
+ */
 export class OutstandingMessages {
   #byId = new Map<string, OutstandingMessage>();
+  /** Min-heap by original event number; may hold messages already removed. */
+  #heap: { n: bigint; message: OutstandingMessage }[] = [];
+  #withDeadline = 0;
 
   /** How many messages are outstanding. */
   get size(): number {
@@ -37,7 +44,10 @@ export class OutstandingMessages {
   start(entry: GroupEvent, retryCount: number, clientKey: string, deadline: number): boolean {
     const id = messageId(entry);
     if (this.#byId.has(id)) return false;
-    this.#byId.set(id, { id, entry, retryCount, clientKey, deadline });
+    const message = { id, entry, retryCount, clientKey, deadline };
+    this.#byId.set(id, message);
+    if (deadline !== Infinity) this.#withDeadline++;
+    this.#heapPush({ n: originalEventNumber(entry), message });
     return true;
   }
 
@@ -48,7 +58,12 @@ export class OutstandingMessages {
 
   /** Forgets a message; false when it was not outstanding. */
   remove(id: string): boolean {
-    return this.#byId.delete(id);
+    const message = this.#byId.get(id);
+    if (!message) return false;
+    this.#byId.delete(id);
+    if (message.deadline !== Infinity) this.#withDeadline--;
+    if (this.#byId.size === 0) this.#heap = [];
+    return true;
   }
 
   /** Messages whose deadline is at or before `now`, earliest first. */
@@ -59,17 +74,46 @@ export class OutstandingMessages {
 
   /** The lowest original event number outstanding, if any. */
   lowestEventNumber(): bigint | undefined {
-    let lowest: bigint | undefined;
-    for (const m of this.#byId.values()) {
-      const n = originalEventNumber(m.entry);
-      if (lowest === undefined || n < lowest) lowest = n;
+    while (this.#heap.length > 0) {
+      const top = this.#heap[0];
+      if (this.#byId.get(top.message.id) === top.message) return top.n;
+      this.#heapPop();
     }
-    return lowest;
+    return undefined;
   }
 
   /** True when some message can time out. */
   get hasDeadlines(): boolean {
-    for (const m of this.#byId.values()) if (m.deadline !== Infinity) return true;
-    return false;
+    return this.#withDeadline > 0;
+  }
+
+  #heapPush(item: { n: bigint; message: OutstandingMessage }): void {
+    const heap = this.#heap;
+    heap.push(item);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent].n <= item.n) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  #heapPop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right].n < heap[left].n ? right : left;
+      if (heap[child].n >= last.n) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = last;
   }
 }

@@ -411,17 +411,17 @@ export class SubscriptionGroup {
   #push(deliveries: [PersistentClient, GroupEvent, number][]): void {
     if (this.#clients.size === 0) return;
     const timeout = this.settings.messageTimeoutMs;
-    for (const message of this.#buffer.scan()) {
+    this.#buffer.offer((message) => {
       const result = this.#strategy.push(message.entry);
-      if (result.kind === "no-capacity") return;
-      if (result.kind === "skipped") continue;
-      this.#buffer.remove(message);
+      if (result.kind === "no-capacity") return "stop";
+      if (result.kind === "skipped") return "skip";
       const deadline = timeout > 0 ? this.#clock.now() + timeout : Infinity;
       this.#outstanding.start(message.entry, message.retryCount, result.client.key, deadline);
       const n = originalEventNumber(message.entry);
       if (n > this.#lastKnown) this.#lastKnown = n;
       deliveries.push([result.client, message.entry, message.retryCount]);
-    }
+      return "take";
+    });
   }
 
   /** Parks when `retryCount` has reached the maximum; true if it did. */

@@ -35,3 +35,38 @@ Deno.test("MessageBuffer offers retries first, ordered by event number, then rea
   assert.deepEqual(numbers(buffer), [[2, 4], [3, 2], [5, 0]]);
   assert.equal(buffer.readCount, 1);
 });
+
+Deno.test("MessageBuffer.offer visits in delivery order, keeps skipped messages and stops when told", () => {
+  const buffer = new MessageBuffer();
+  for (const n of [10, 11, 12, 13]) buffer.addRead(entry(n));
+  buffer.addRetry(entry(4), 1);
+  buffer.addRetry(entry(2), 1);
+  const visited: number[] = [];
+  buffer.offer((m) => {
+    const n = Number(m.entry.event!.eventNumber);
+    visited.push(n);
+    if (n === 4 || n === 11) return "skip";
+    return n === 13 ? "stop" : "take";
+  });
+  assert.deepEqual(visited, [2, 4, 10, 11, 12, 13]);
+  assert.deepEqual(numbers(buffer), [[4, 1], [11, 0], [13, 0]]);
+  assert.equal(buffer.lowestEventNumber(), 4n);
+  assert.equal(buffer.readCount, 2);
+});
+
+Deno.test("MessageBuffer: taking thousands of messages one offer at a time keeps order and lowest", () => {
+  const buffer = new MessageBuffer();
+  for (let n = 0; n < 5_000; n++) buffer.addRead(entry(n));
+  for (let n = 0; n < 5_000; n++) {
+    assert.equal(buffer.lowestEventNumber(), BigInt(n));
+    let taken = -1;
+    buffer.offer((m) => {
+      if (taken >= 0) return "stop";
+      taken = Number(m.entry.event!.eventNumber);
+      return "take";
+    });
+    assert.equal(taken, n);
+  }
+  assert.equal(buffer.size, 0);
+  assert.equal(buffer.lowestEventNumber(), undefined);
+});

@@ -33,3 +33,26 @@ Deno.test("OutstandingMessages keys by id, refuses duplicates, expires by deadli
   table.remove(testId(5));
   assert.equal(table.hasDeadlines, false, "Infinity is no deadline");
 });
+
+Deno.test("OutstandingMessages: the lowest number follows removals and a re-delivery of the same id", () => {
+  const table = new OutstandingMessages();
+  let seed = 11;
+  const numbers = Array.from({ length: 500 }, () => (seed = (seed * 48271) % 2147483647) % 10_000);
+  const live = new Set<number>();
+  for (const n of numbers) if (table.start(entry(n), 0, "a", Infinity)) live.add(n);
+  for (const n of [...live].slice(0, 300)) {
+    table.remove(testId(n + 1));
+    live.delete(n);
+    assert.equal(table.lowestEventNumber(), BigInt(Math.min(...live)));
+  }
+  const lowest = Math.min(...live);
+  table.remove(testId(lowest + 1));
+  assert.equal(table.start(entry(lowest), 2, "b", 10), true);
+  assert.equal(table.lowestEventNumber(), BigInt(lowest));
+  assert.equal(table.hasDeadlines, true);
+  table.remove(testId(lowest + 1));
+  assert.equal(table.hasDeadlines, false);
+  for (const n of live) if (n !== lowest) table.remove(testId(n + 1));
+  assert.equal(table.lowestEventNumber(), undefined);
+  assert.equal(table.size, 0);
+});
