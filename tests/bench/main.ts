@@ -150,6 +150,8 @@ const setup = await new Deno.Command(Deno.execPath(), {
 if (!setup.success) Deno.exit(1);
 
 const node = await findNode();
+// Read before the run: the code measured, not what the worktree holds at the end.
+const commit = await commandText("git", ["-C", root.pathname, "describe", "--always", "--dirty"]);
 const work = await Deno.makeTempDir({ prefix: "photonpump-bench-" });
 const profileDir = `${work}/profiles`;
 const certs = testTlsCerts();
@@ -512,7 +514,7 @@ const results: BenchResults = {
   command: `deno task bench${Deno.args.length ? ` ${Deno.args.join(" ")}` : ""}`,
   quick: options.quick,
   passes: options.passes,
-  commit: await commandText("git", ["-C", root.pathname, "describe", "--always", "--dirty"]),
+  commit,
   machine: {
     cores: navigator.hardwareConcurrency,
     cpu,
@@ -558,7 +560,7 @@ const outDir = options.out ??
   (options.quick || options.only ? work : undefined);
 const resultsPath = outDir ? `${outDir}/results.json` : new URL("results.json", here).pathname;
 const chartPath = outDir ? `${outDir}/bench.svg` : new URL("docs/bench.svg", root).pathname;
-if (outDir) await Deno.mkdir(outDir, { recursive: true });
+await Deno.mkdir(new URL(".", `file://${chartPath}`), { recursive: true });
 await Deno.writeTextFile(resultsPath, JSON.stringify(results, null, 2) + "\n");
 await Deno.writeTextFile(chartPath, renderChart(results));
 

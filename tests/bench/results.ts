@@ -1,5 +1,6 @@
 /**
- * The shape of `tests/bench/results.json` and the terminal table printed from it.
+ * The shape of `tests/bench/results.json` and the terminal table printed from it
+ * (`deno run -A tests/bench/results.ts results.json` prints it again).
  *
  * @module
  */
@@ -177,4 +178,10 @@ export function formatTable(results: BenchResults): string {
     );
   }
   return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const [input] = Deno.args;
+  if (input === undefined) throw new TypeError("Usage: results.ts RESULTS.json");
+  console.log(formatTable(JSON.parse(await Deno.readTextFile(input))));
 }
