@@ -6,6 +6,13 @@
  * persistent subscriptions (consumer strategies, acks and naks, retries, parking, checkpoints) and
  * heartbeats.
  *
+ * With `httpPort` it also serves the real server's HTTP API on that port (`store.httpUrl`): users,
+ * streams as Atom JSON (appends, paging, long-polls, deletes, `$all`), persistent-subscription
+ * statistics and parked-message replay, `/info`, `/ping`, `/gossip`, and a stream browser at
+ * `/web/index.html`, over the same users, groups and ACLs as the TCP side (docs/http_api.md lists
+ * the endpoints and where they differ from the real server's). `deno task server` (or
+ * `deno run -A jsr:@photonpump/client/server`) runs it from the command line.
+ *
  * {@linkcode startMemoryCluster} runs several such nodes as a simulated cluster on loopback (gossip
  * endpoints, a leader and followers answering NotHandled NotLeader, killable nodes and elections).
  *
