@@ -29,42 +29,44 @@ export {
   AccessDeniedError,
   BadRequestError,
   ConnectionClosedError,
+  DiscoveryError,
   EventNotFoundError,
   NotAuthenticatedError,
   NotHandledError,
   OperationTimeoutError,
+  PersistentSubscriptionError,
   PhotonPumpError,
   ProtocolError,
   RetriesExhaustedError,
   ServerError,
   StreamDeletedError,
   StreamNotFoundError,
+  SubscriptionDroppedError,
+  TlsCertificateError,
   WrongExpectedVersionError,
 } from "./lib/errors.ts";
-export { TlsCertificateError } from "./lib/client/tls.ts";
-export { DiscoveryError } from "./lib/client/discovery/discover_node.ts";
 export { constantBackoff, exponentialBackoff } from "./lib/client/backoff.ts";
-export { SubscriptionDroppedError } from "./lib/client/subscriptions/drop.ts";
-export { PersistentSubscriptionError } from "./lib/client/subscriptions/persistent_group_operations.ts";
 
+export type { Client } from "./lib/client/client.ts";
 export type {
-  Client,
-  DeleteStreamOptions,
   GetAllOptions,
   GetEventOptions,
   GetOptions,
   IterAllOptions,
   IterOptions,
+} from "./lib/client/reads.ts";
+export type {
+  DeleteStreamOptions,
   PublishEventOptions,
   PublishOptions,
   SetStreamMetadataOptions,
   Transaction,
-} from "./lib/client/client.ts";
+} from "./lib/client/writes.ts";
 export type { CallOptions, Direction } from "./lib/client/call_options.ts";
-export type { ConnectionState } from "./lib/client/connection.ts";
+export type { ConnectionState } from "./lib/client/connection_state.ts";
 export type { ReconnectionOptions } from "./lib/client/reconnection_policy.ts";
 export type { TlsSettings } from "./lib/client/tls.ts";
-export type { Backoff, ExponentialBackoffOptions, RandomSource } from "./lib/client/backoff.ts";
+export type { Backoff, ExponentialBackoffOptions } from "./lib/client/backoff.ts";
 export type { ExpectedVersionValue } from "./lib/client/expected_version.ts";
 export type { EventBody, EventData, NewEventOptions } from "./lib/client/new_event.ts";
 export type { AllFilter, AllSlice, StreamSlice } from "./lib/client/read_operations.ts";
@@ -78,7 +80,7 @@ export type {
 } from "./lib/client/stream_metadata.ts";
 export type { Dialer, DialOptions, Endpoint, TlsOptions } from "./lib/client/transport.ts";
 export type { DeleteResult, WriteResult } from "./lib/client/write_operations.ts";
-export type { DropReason, SubscriptionDrop } from "./lib/client/subscriptions/drop.ts";
+export type { SubscriptionDrop } from "./lib/client/subscriptions/drop.ts";
 export type { Subscription } from "./lib/client/subscriptions/subscription.ts";
 export type {
   CatchUpPhase,
@@ -101,5 +103,4 @@ export type {
 } from "./lib/client/subscriptions/subscription_api.ts";
 export type { Credentials } from "./lib/wire/package_codec.ts";
 export type { Duplex } from "./lib/wire/duplex.ts";
-export type { Clock, TimerHandle } from "./lib/clock.ts";
-export type { PhotonPumpErrorOptions, ProtocolErrorKind } from "./lib/errors.ts";
+export type { DropReason, PhotonPumpErrorOptions, ProtocolErrorKind } from "./lib/errors.ts";

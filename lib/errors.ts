@@ -278,3 +278,103 @@ export class OperationQueueFullError extends PhotonPumpError {
     this.limit = limit;
   }
 }
+
+/** Why a subscription ended. */
+export type DropReason =
+  /** `unsubscribe()`, a cancelled stream, or the server's `Unsubscribed`. */
+  | "unsubscribed"
+  /** The credentials may not read the stream. */
+  | "access-denied"
+  /** The server rejected the credentials. */
+  | "not-authenticated"
+  /** The stream (catch-up) or the persistent subscription group does not exist. */
+  | "not-found"
+  /** The persistent subscription group was deleted. */
+  | "persistent-subscription-deleted"
+  /** The persistent subscription group has its maximum number of subscribers. */
+  | "subscriber-max-count-reached"
+  /** The connection closed and no reconnection followed. */
+  | "connection-lost"
+  /** The consumer fell behind and the subscription's bounded buffer overflowed. */
+  | "consumer-too-slow"
+  /** The server answered with an error (BadRequest, a failed read, a malformed package). */
+  | "server-error";
+
+/**
+ * A subscription was dropped for a reason other than unsubscribing. A subscription's stream
+ * errors with it once the events received before the drop have been delivered.
+ *
+ * @example
+ * ```ts
+ * import { SubscriptionDroppedError } from "./errors.ts";
+ * const error = new SubscriptionDroppedError("consumer-too-slow", "orders");
+ * console.log(error.message); // Subscription to "orders" dropped: consumer-too-slow
+ * ```
+ */
+export class SubscriptionDroppedError extends PhotonPumpError {
+  /** Why the subscription was dropped. */
+  readonly reason: DropReason;
+  /** The subscribed stream (`"$all"` for `$all`). */
+  readonly stream: string;
+  /** Creates the error. */
+  constructor(reason: DropReason, stream: string, options?: PhotonPumpErrorOptions) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`Subscription to "${stream}" dropped: ${reason}${cause}`, options);
+    this.reason = reason;
+    this.stream = stream;
+  }
+}
+
+/** The server's TLS certificate could not be verified; connecting again will not help. */
+export class TlsCertificateError extends PhotonPumpError {
+  /** The host connected to. */
+  readonly host: string;
+  /** The port connected to. */
+  readonly port: number;
+  /** Creates the error. */
+  constructor(host: string, port: number, reason: string, options?: PhotonPumpErrorOptions) {
+    super(
+      `Cannot verify the TLS certificate of ${host}:${port}: ${reason}; trust its CA with ` +
+        `tls.caCerts or tls.caFile (for development only, Deno's process-wide ` +
+        `--unsafely-ignore-certificate-errors=${host} flag skips verification)`,
+      options,
+    );
+    this.host = host;
+    this.port = port;
+  }
+}
+
+/** Discovery found no usable node after every attempt. */
+export class DiscoveryError extends PhotonPumpError {
+  /** How many rounds were made. */
+  readonly attempts: number;
+  /** Creates the error. */
+  constructor(attempts: number, options?: PhotonPumpErrorOptions) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`Cannot discover a cluster node after ${attempts} attempts${why}`, options);
+    this.attempts = attempts;
+  }
+}
+
+/** A group operation was refused (the group exists, does not exist, or the server failed it). */
+export class PersistentSubscriptionError extends PhotonPumpError {
+  /** What the server answered. */
+  readonly result: "already-exists" | "does-not-exist" | "failed";
+  /** The group name. */
+  readonly group: string;
+  /** The group's stream. */
+  readonly stream: string;
+  /** Creates the error. */
+  constructor(
+    result: "already-exists" | "does-not-exist" | "failed",
+    group: string,
+    stream: string,
+    message: string,
+    options?: PhotonPumpErrorOptions,
+  ) {
+    super(message, options);
+    this.result = result;
+    this.group = group;
+    this.stream = stream;
+  }
+}

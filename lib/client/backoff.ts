@@ -1,29 +1,21 @@
 /**
- * Reconnection and retry delays as pure functions of the attempt number, and predicates saying
- * which failures are worth another attempt.
+ * Reconnection delays as pure functions of the attempt number (which failures are worth another
+ * attempt is `retry_decision.ts`'s).
  *
  * A {@linkcode Backoff} maps a 1-based attempt number to a delay in milliseconds. The official
- * .NET client waits a constant 100 ms between reconnections (PROTOCOL.md §6.1); the exponential
+ * .NET client waits a constant 100 ms between reconnections (docs/protocol.md §6.1); the exponential
  * policy with jitter is the usual alternative for clients that reconnect to a struggling cluster.
  *
  * @module
  */
 
-import {
-  ConnectionClosedError,
-  NotHandledError,
-  OperationTimeoutError,
-  ProtocolError,
-} from "../errors.ts";
+import { DEFAULTS } from "./defaults.ts";
 
 /** A delay policy: the number of milliseconds to wait before the given attempt (1-based). */
 export type Backoff = (attempt: number) => number;
 
-/** A source of random numbers in `[0, 1)`, like `Math.random`; injectable for tests. */
-export type RandomSource = () => number;
-
-/** The .NET client's default `ReconnectionDelay` (PROTOCOL.md §6.1). */
-export const DEFAULT_RECONNECTION_DELAY_MS = 100;
+/** The .NET client's default `ReconnectionDelay` (docs/protocol.md §6.1). */
+export const DEFAULT_RECONNECTION_DELAY_MS: number = DEFAULTS.reconnectionDelay;
 
 function checkAttempt(attempt: number): void {
   if (!Number.isInteger(attempt) || attempt < 1) {
@@ -72,7 +64,7 @@ export interface ExponentialBackoffOptions {
    */
   jitter?: number;
   /** Random numbers in `[0, 1)` used for jitter. Default `Math.random`. */
-  random?: RandomSource;
+  random?: () => number;
 }
 
 /**
@@ -113,69 +105,4 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
     }
     return base - base * jitter * r;
   };
-}
-
-/**
- * Whether a failed operation may be sent again on a (new) connection, following the .NET client
- * (PROTOCOL.md §6.2): a lost connection, a timed-out attempt, a malformed frame (the connection is
- * dropped, the request may be re-sent), a transient socket error and NotHandled for NotReady, TooBusy or NotLeader are
- * retriable; domain answers (wrong expected version, access denied, …), `IsReadOnly` and misuse
- * errors are not.
- *
- * Note that a closed *client* also raises `ConnectionClosedError`; the caller decides whether the
- * client is still open before retrying.
- *
- * @example
- * ```ts
- * import { isRetriable } from "./backoff.ts";
- * import { NotHandledError, WrongExpectedVersionError } from "../errors.ts";
- * console.log(isRetriable(new NotHandledError("TooBusy"))); // true
- * console.log(isRetriable(new WrongExpectedVersionError("s", 1n, 2n))); // false
- * ```
- */
-export function isRetriable(error: unknown): boolean {
-  if (error instanceof NotHandledError) return error.reason !== "IsReadOnly";
-  return error instanceof ConnectionClosedError || error instanceof OperationTimeoutError ||
-    error instanceof ProtocolError || isTransientNetworkError(error);
-}
-
-/**
- * Whether an error thrown by a socket operation (`Deno.connect`, a read or a write) is a transient
- * network condition (refused, reset, aborted, broken pipe, timed out, unexpected end) after which
- * connecting again makes sense.
- *
- * @example
- * ```ts
- * import { isTransientNetworkError } from "./backoff.ts";
- * console.log(isTransientNetworkError(new Deno.errors.ConnectionRefused("refused"))); // true
- * console.log(isTransientNetworkError(new TypeError("bad host"))); // false
- * ```
- */
-export function isTransientNetworkError(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionRefused ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.TimedOut ||
-    error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.UnexpectedEof;
-}
-
-/**
- * Whether an error means the connection itself is gone or unusable, so the client should
- * reconnect (possibly rediscovering the cluster) rather than just resend: a closed connection, a
- * protocol violation, a transient socket error, or NotHandled(NotLeader).
- *
- * @example
- * ```ts
- * import { needsReconnect } from "./backoff.ts";
- * import { NotHandledError } from "../errors.ts";
- * console.log(needsReconnect(new NotHandledError("NotLeader"))); // true
- * console.log(needsReconnect(new NotHandledError("TooBusy"))); // false
- * ```
- */
-export function needsReconnect(error: unknown): boolean {
-  if (error instanceof NotHandledError) return error.reason === "NotLeader";
-  return error instanceof ConnectionClosedError || error instanceof ProtocolError ||
-    isTransientNetworkError(error);
 }

@@ -6,6 +6,9 @@
  */
 
 import type { Credentials } from "../wire/package_codec.ts";
+import { checkEventData, type EventData } from "./new_event.ts";
+import { Position } from "./position.ts";
+import type { AllFilter } from "./read_operations.ts";
 
 /** Options every client method accepts as its last argument. */
 export interface CallOptions {
@@ -27,7 +30,7 @@ export const CALL_OPTION_KEYS: readonly string[] = [
   "timeout",
 ];
 
-/** Largest page a read may ask for (PROTOCOL.md §4.8). */
+/** Largest page a read may ask for (docs/protocol.md §4.8). */
 export const MAX_READ_BATCH = 4096;
 
 /**
@@ -134,4 +137,130 @@ export function checkDirection(value: unknown, method: string): Direction {
     );
   }
   return value;
+}
+
+/**
+ * Checks an optional boolean option.
+ *
+ * @throws {TypeError} unless it is a boolean or absent
+ */
+export function checkBoolean(value: unknown, key: string, method: string): boolean | undefined {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a boolean`);
+  }
+  return value;
+}
+
+/**
+ * Checks an optional callback option.
+ *
+ * @throws {TypeError} unless it is a function or absent
+ */
+export function checkCallback<T>(value: T, key: string, method: string): T {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a function`);
+  }
+  return value;
+}
+
+/**
+ * Checks an optional count option: an integer >= 1, `fallback` when absent.
+ *
+ * @throws {RangeError} otherwise
+ */
+export function checkCount(value: unknown, key: string, method: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Invalid option "${key}" ${String(value)} for ${method}(): expected an integer >= 1`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks an optional `Position` option.
+ *
+ * @throws {TypeError} unless it is a `Position` or absent
+ */
+export function checkPosition(value: unknown, key: string, method: string): Position | undefined {
+  if (value !== undefined && !(value instanceof Position)) {
+    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a Position`);
+  }
+  return value;
+}
+
+/**
+ * Checks a `$all` filter, for reads and subscriptions alike: a non-empty list of string prefixes
+ * or one regular expression, on stream ids or event types.
+ *
+ * @throws {TypeError} for anything else (an empty prefix list included: it would match nothing)
+ */
+export function checkFilter(value: unknown, method: string): AllFilter | undefined {
+  if (value === undefined) return undefined;
+  const filter = value as Record<string, unknown>;
+  const valid = typeof filter === "object" && filter !== null &&
+    (filter.on === "streamId" || filter.on === "eventType") &&
+    ((Array.isArray(filter.prefixes) && filter.prefixes.length > 0 &&
+      filter.prefixes.every((p) => typeof p === "string") && filter.regex === undefined) ||
+      (typeof filter.regex === "string" && filter.prefixes === undefined));
+  if (!valid) {
+    throw new TypeError(
+      `Invalid option "filter" for ${method}(): expected { on: "streamId" | "eventType", prefixes: string[] } or { on, regex: string }`,
+    );
+  }
+  return value as AllFilter;
+}
+
+/**
+ * Checks the first event number of a stream read: >= 0 forward, -1 (the end) or >= 0 backward.
+ *
+ * @throws {RangeError} otherwise
+ */
+export function checkFrom(from: bigint, direction: Direction, method: string): bigint {
+  if (direction === "forward" ? from < 0n : from < -1n) {
+    throw new RangeError(
+      `Invalid option "fromEvent" ${from} for ${method}(): expected ${
+        direction === "forward" ? "a number >= 0" : "-1 (the end) or a number >= 0"
+      }`,
+    );
+  }
+  return from;
+}
+
+/**
+ * Checks a list of events built with `newEvent()`.
+ *
+ * @throws {TypeError} for anything else
+ */
+export function checkEvents(events: unknown, method: string): EventData[] {
+  if (!Array.isArray(events)) {
+    throw new TypeError(`Invalid events for ${method}(): expected an array of newEvent() results`);
+  }
+  return events.map(checkEventData);
+}
+
+/**
+ * Checks a persistent subscription group name.
+ *
+ * @throws {TypeError} unless it is a non-empty string
+ */
+export function checkGroup(group: unknown, method: string): string {
+  if (typeof group !== "string" || group.length === 0) {
+    throw new TypeError(`Invalid group name for ${method}(): expected a non-empty string`);
+  }
+  return group;
+}
+
+/**
+ * Checks a stream whose metadata is read or written: not itself a metastream.
+ *
+ * @throws {TypeError} for an empty name or a `$$` metastream
+ */
+export function checkMetadataStream(stream: unknown, method: string): string {
+  checkStream(stream, method);
+  if ((stream as string).startsWith("$$")) {
+    throw new TypeError(`Invalid stream name "${stream}": a metastream has no metadata`);
+  }
+  return stream as string;
 }

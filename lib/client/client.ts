@@ -1,57 +1,37 @@
 /**
- * The user-facing client: `connect()` and the read/write API, built on an
- * {@linkcode OperationExecutor} (`connect()` uses the reconnecting executor of
- * `reconnecting_executor.ts`). Every method checks its arguments before anything is sent.
+ * The public surface: {@linkcode connect} and the {@linkcode Client} facade. The client only
+ * delegates: argument checks live in `call_options.ts`, the calls in `reads.ts`, `writes.ts` and
+ * `subscriptions/subscription_api.ts`, all over one {@linkcode ClientContext} built here.
  *
  * @module
  */
 
-import { StreamNotFoundError } from "../errors.ts";
-import type { Credentials } from "../wire/package_codec.ts";
-import { TcpCommand } from "../wire/tcp_command.ts";
+import type { CallOptions } from "./call_options.ts";
+import type { ClientContext } from "./client_context.ts";
+import type { ConnectionState } from "./connection_state.ts";
+import type { EventData } from "./new_event.ts";
+import type { OperationExecutor } from "./executor.ts";
 import {
-  type CallOptions,
-  checkBatch,
-  checkDirection,
-  checkOptions,
-  checkStream,
-  type Direction,
-} from "./call_options.ts";
-import type { ConnectionState, OperationExecutor } from "./connection.ts";
-import { stateStream } from "./connection_state.ts";
-import { openExecutor } from "./open_executor.ts";
-import { type ExpectedVersionValue, toBigInt, toExpectedVersion } from "./expected_version.ts";
-import { checkEventData, type EventBody, type EventData, newEvent } from "./new_event.ts";
-import { RequestOperation } from "./operation.ts";
-import { Position } from "./position.ts";
-import { pagedStream } from "./read_iterator.ts";
-import {
-  type AllFilter,
-  type AllSlice,
-  readAllOperation,
-  readEventOperation,
-  readStreamOperation,
-  type StreamSlice,
-} from "./read_operations.ts";
+  get,
+  getAll,
+  type GetAllOptions,
+  getEvent,
+  type GetEventOptions,
+  type GetOptions,
+  getStreamMetadata,
+  iter,
+  iterAll,
+  type IterAllOptions,
+  type IterOptions,
+} from "./reads.ts";
+import type { AllSlice, StreamSlice } from "./read_operations.ts";
+import { ReconnectingExecutor } from "./reconnecting_executor.ts";
+import { endpointSource } from "./endpoint_source.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
-import { type ConnectionSettings, type ConnectOptions, resolveSettings } from "./settings.ts";
-import {
-  parseStreamMetadata,
-  serializeStreamMetadata,
-  type StreamMetadata,
-  type StreamMetadataResult,
-} from "./stream_metadata.ts";
-import {
-  appendOperation,
-  deleteOperation,
-  type DeleteResult,
-  transactionCommitOperation,
-  transactionStartOperation,
-  transactionWriteOperation,
-  type WriteContext,
-  type WriteResult,
-} from "./write_operations.ts";
-import { EventNotFoundError, StreamDeletedError } from "../errors.ts";
+import { type ConnectOptions, type ResolvedSettings, resolveSettings } from "./settings.ts";
+import type { StreamMetadata, StreamMetadataResult } from "./stream_metadata.ts";
+import type { PersistentSubscription } from "./subscriptions/persistent_subscription.ts";
+import type { Subscription } from "./subscriptions/subscription.ts";
 import {
   connectSubscription,
   type ConnectSubscriptionOptions,
@@ -62,200 +42,25 @@ import {
   subscribeToAll,
   type SubscribeToAllOptions,
   type SubscribeToOptions,
-  type SubscriptionHost,
   updateSubscription,
 } from "./subscriptions/subscription_api.ts";
-import type { Subscription } from "./subscriptions/subscription.ts";
-import type { PersistentSubscription } from "./subscriptions/persistent_subscription.ts";
-
-/** Options of {@linkcode Client.publishEvent}. */
-export interface PublishEventOptions extends CallOptions {
-  /** The body: a JSON-serialisable value, or `Uint8Array` for binary. */
-  readonly body?: EventBody;
-  /** Alias of `body`. */
-  readonly data?: EventBody;
-  /** Metadata: a JSON-serialisable value, or `Uint8Array`. */
-  readonly metadata?: EventBody;
-  /** The event id (default: a fresh GUID). */
-  readonly id?: string;
-  /** Expected version of the stream (default `ExpectedVersion.Any`). */
-  readonly expectedVersion?: ExpectedVersionValue;
-}
-
-/** Options of {@linkcode Client.publish} and {@linkcode Client.startTransaction}. */
-export interface PublishOptions extends CallOptions {
-  /** Expected version of the stream (default `ExpectedVersion.Any`). */
-  readonly expectedVersion?: ExpectedVersionValue;
-}
-
-/** Options of {@linkcode Client.getEvent}. */
-export interface GetEventOptions extends CallOptions {
-  /** Resolve `$>` links to their targets (default true). */
-  readonly resolveLinks?: boolean;
-}
-
-/** Options of {@linkcode Client.get}. */
-export interface GetOptions extends CallOptions {
-  /** `"forward"` (default) or `"backward"`. */
-  readonly direction?: Direction;
-  /** First event number to read (default 0 forward, the last event backward). */
-  readonly fromEvent?: bigint | number;
-  /** Most events to return, 1 to 4096 (default 100). */
-  readonly maxCount?: number;
-  /** Resolve `$>` links (default true). */
-  readonly resolveLinks?: boolean;
-}
-
-/** Options of {@linkcode Client.getAll}. */
-export interface GetAllOptions extends CallOptions {
-  /** `"forward"` (default) or `"backward"`. */
-  readonly direction?: Direction;
-  /** Position to read from (default the start forward, the end backward). */
-  readonly fromPosition?: Position;
-  /** Most events to return, 1 to 4096 (default 100). */
-  readonly maxCount?: number;
-  /** Server-side filter (20.6+ servers). */
-  readonly filter?: AllFilter;
-  /** Events a filtered read scans at most (default `maxCount`). */
-  readonly maxSearchWindow?: number;
-  /** Resolve `$>` links (default true). */
-  readonly resolveLinks?: boolean;
-}
-
-/** Options of {@linkcode Client.iter}. */
-export interface IterOptions extends CallOptions {
-  /** `"forward"` (default) or `"backward"`. */
-  readonly direction?: Direction;
-  /** First event number (default 0 forward, the last event backward). */
-  readonly fromEvent?: bigint | number;
-  /** Events per page, 1 to 4096 (default 100). */
-  readonly batchSize?: number;
-  /** Resolve `$>` links (default true). */
-  readonly resolveLinks?: boolean;
-}
-
-/** Options of {@linkcode Client.iterAll}. */
-export interface IterAllOptions extends CallOptions {
-  /** `"forward"` (default) or `"backward"`. */
-  readonly direction?: Direction;
-  /** Position to start at (default the start forward, the end backward). */
-  readonly fromPosition?: Position;
-  /** Events per page, 1 to 4096 (default 100). */
-  readonly batchSize?: number;
-  /** Server-side filter (20.6+ servers). */
-  readonly filter?: AllFilter;
-  /** Resolve `$>` links (default true). */
-  readonly resolveLinks?: boolean;
-}
-
-/** Options of {@linkcode Client.deleteStream}. */
-export interface DeleteStreamOptions extends CallOptions {
-  /** Expected version (default `ExpectedVersion.Any`). */
-  readonly expectedVersion?: ExpectedVersionValue;
-  /** Hard delete: the stream can never be recreated (default false: soft delete). */
-  readonly hardDelete?: boolean;
-}
-
-/** Options of {@linkcode Client.setStreamMetadata}. */
-export interface SetStreamMetadataOptions extends CallOptions {
-  /** Expected version of the metastream (default `ExpectedVersion.Any`). */
-  readonly expectedVersion?: ExpectedVersionValue;
-}
-
-const DEFAULT_PAGE = 100;
-const EMPTY = new Uint8Array(0);
-
-function checkBoolean(value: unknown, key: string, method: string): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a boolean`);
-  }
-  return value;
-}
-
-function checkPosition(value: unknown, method: string): Position | undefined {
-  if (value !== undefined && !(value instanceof Position)) {
-    throw new TypeError(`Invalid option "fromPosition" for ${method}(): expected a Position`);
-  }
-  return value;
-}
-
-function checkFilter(value: unknown, method: string): AllFilter | undefined {
-  if (value === undefined) return undefined;
-  const filter = value as Record<string, unknown>;
-  const valid = typeof filter === "object" && filter !== null &&
-    (filter.on === "streamId" || filter.on === "eventType") &&
-    ((Array.isArray(filter.prefixes) && filter.prefixes.every((p) => typeof p === "string") &&
-      filter.regex === undefined) ||
-      (typeof filter.regex === "string" && filter.prefixes === undefined));
-  if (!valid) {
-    throw new TypeError(
-      `Invalid option "filter" for ${method}(): expected { on: "streamId" | "eventType", prefixes: string[] } or { on, regex: string }`,
-    );
-  }
-  return value as AllFilter;
-}
-
-/** A transaction started by {@linkcode Client.startTransaction}. */
-export class Transaction {
-  /** The server's id for the transaction. */
-  readonly transactionId: bigint;
-  /** The stream the transaction writes to. */
-  readonly stream: string;
-  readonly #client: Client;
-  readonly #context: WriteContext;
-
-  /** Created by {@linkcode Client.startTransaction}. */
-  constructor(client: Client, context: WriteContext, transactionId: bigint) {
-    this.#client = client;
-    this.#context = context;
-    this.stream = context.stream;
-    this.transactionId = transactionId;
-  }
-
-  /**
-   * Adds events to the transaction (not visible until committed).
-   *
-   * @throws {TypeError} for events not built with `newEvent()`
-   */
-  async write(events: readonly EventData[], options?: CallOptions): Promise<void> {
-    const call = checkOptions("write", options, []);
-    const checked = checkEvents(events, "write");
-    return await this.#client.execute(
-      transactionWriteOperation(
-        this.#client.writeContext(this.#context, call),
-        this.transactionId,
-        checked,
-      ),
-      call,
-    );
-  }
-
-  /**
-   * Commits: checks the expected version given at start, then makes the events visible.
-   *
-   * @throws {WrongExpectedVersionError} if the stream moved on
-   */
-  async commit(options?: CallOptions): Promise<WriteResult> {
-    const call = checkOptions("commit", options, []);
-    return await this.#client.execute(
-      transactionCommitOperation(
-        this.#client.writeContext(this.#context, call),
-        this.transactionId,
-      ),
-      call,
-    );
-  }
-}
-
-function checkEvents(events: unknown, method: string): EventData[] {
-  if (!Array.isArray(events)) {
-    throw new TypeError(`Invalid events for ${method}(): expected an array of newEvent() results`);
-  }
-  return events.map(checkEventData);
-}
+import type { DeleteResult, WriteResult } from "./write_operations.ts";
+import {
+  deleteStream,
+  type DeleteStreamOptions,
+  ping,
+  publish,
+  publishEvent,
+  type PublishEventOptions,
+  type PublishOptions,
+  setStreamMetadata,
+  type SetStreamMetadataOptions,
+  startTransaction,
+  type Transaction,
+} from "./writes.ts";
 
 /**
- * A client connected to one EventStore node. Get one with {@linkcode connect}.
+ * A client connected to EventStore. Get one with {@linkcode connect}.
  *
  * @example
  * ```ts ignore
@@ -265,18 +70,16 @@ function checkEvents(events: unknown, method: string): EventData[] {
  * ```
  */
 export class Client {
-  readonly #executor: OperationExecutor;
-  readonly #settings: ConnectionSettings;
+  readonly #context: ClientContext;
 
-  /** Wraps an executor; most code should call {@linkcode connect} instead. */
-  constructor(executor: OperationExecutor, settings: ConnectionSettings) {
-    this.#executor = executor;
-    this.#settings = settings;
+  /** Wraps a context; call {@linkcode connect} instead. */
+  constructor(context: ClientContext) {
+    this.#context = context;
   }
 
   /** The connection's state. */
   get state(): ConnectionState {
-    return this.#executor.state;
+    return this.#context.executor.state;
   }
 
   /**
@@ -291,7 +94,7 @@ export class Client {
    * ```
    */
   states(signal?: AbortSignal): ReadableStream<ConnectionState> {
-    return stateStream(this.#executor, signal);
+    return this.#context.executor.states(signal);
   }
 
   /**
@@ -304,50 +107,7 @@ export class Client {
    * ```
    */
   watch(listener: (state: ConnectionState) => void): () => void {
-    return this.#executor.watch(listener);
-  }
-
-  /** @internal Runs an operation with the call's signal and timeout. */
-  execute<T>(
-    operation: RequestOperation<T>,
-    call: CallOptions,
-  ): Promise<T> {
-    return this.#executor.execute(operation, { signal: call.signal, timeout: call.timeout });
-  }
-
-  /** @internal The executor running this client's operations (subscriptions build on it). */
-  get executor(): OperationExecutor {
-    return this.#executor;
-  }
-
-  /** @internal The credentials a call runs with: its own, else the connection's default. */
-  credentialsFor(call: CallOptions): Credentials | undefined {
-    return call.credentials ?? this.#settings.credentials;
-  }
-
-  #credentials(call: CallOptions): Credentials | undefined {
-    return this.credentialsFor(call);
-  }
-
-  /** @internal The write context of a call. */
-  writeContext(
-    base: { stream: string; expectedVersion: bigint },
-    call: CallOptions,
-  ): WriteContext {
-    return {
-      stream: base.stream,
-      expectedVersion: base.expectedVersion,
-      requireLeader: call.requireLeader ?? this.#settings.requireLeader,
-      credentials: this.#credentials(call),
-    };
-  }
-
-  #readContext(call: CallOptions, resolveLinks: boolean | undefined) {
-    return {
-      resolveLinks: resolveLinks ?? true,
-      requireLeader: call.requireLeader ?? this.#settings.requireLeader,
-      credentials: this.#credentials(call),
-    };
+    return this.#context.executor.watch(listener);
   }
 
   /**
@@ -358,21 +118,8 @@ export class Client {
    * const ms = await conn.ping();
    * ```
    */
-  async ping(options?: CallOptions): Promise<number> {
-    const call = checkOptions("ping", options, []);
-    const clock = this.#settings.clock;
-    const started = clock.now();
-    await this.execute(
-      new RequestOperation<void>("Ping", {
-        command: TcpCommand.Ping,
-        payload: EMPTY,
-        responseCommand: TcpCommand.Pong,
-        credentials: this.#credentials(call),
-        decode: () => undefined,
-      }),
-      call,
-    );
-    return clock.now() - started;
+  ping(options?: CallOptions): Promise<number> {
+    return ping(this.#context, options);
   }
 
   /**
@@ -386,27 +133,12 @@ export class Client {
    * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
    * ```
    */
-  async publishEvent(
+  publishEvent(
     stream: string,
     type: string,
     options?: PublishEventOptions,
   ): Promise<WriteResult> {
-    const call = checkOptions("publishEvent", options, [
-      "body",
-      "data",
-      "metadata",
-      "id",
-      "expectedVersion",
-    ]);
-    checkStream(stream, "publishEvent");
-    const { body, data, metadata, id, expectedVersion } = call;
-    const event = newEvent(type, {
-      ...(body !== undefined && { body }),
-      ...(data !== undefined && { data }),
-      ...(metadata !== undefined && { metadata }),
-      ...(id !== undefined && { id }),
-    });
-    return await this.#append(stream, [event], expectedVersion, call);
+    return publishEvent(this.#context, stream, type, options);
   }
 
   /**
@@ -420,27 +152,12 @@ export class Client {
    * await conn.publish("adventure", [newEvent("moved", { body: { to: "north" } })]);
    * ```
    */
-  async publish(
+  publish(
     stream: string,
     events: readonly EventData[],
     options?: PublishOptions,
   ): Promise<WriteResult> {
-    const call = checkOptions("publish", options, ["expectedVersion"]);
-    checkStream(stream, "publish");
-    return await this.#append(stream, checkEvents(events, "publish"), call.expectedVersion, call);
-  }
-
-  #append(
-    stream: string,
-    events: EventData[],
-    expectedVersion: ExpectedVersionValue | undefined,
-    call: CallOptions,
-  ): Promise<WriteResult> {
-    const context = this.writeContext(
-      { stream, expectedVersion: toExpectedVersion(expectedVersion ?? -2n) },
-      call,
-    );
-    return this.execute(appendOperation(context, events), call);
+    return publish(this.#context, stream, events, options);
   }
 
   /**
@@ -455,22 +172,12 @@ export class Client {
    * const first = await conn.getEvent("adventure", 0);
    * ```
    */
-  async getEvent(
+  getEvent(
     stream: string,
     eventNumber: bigint | number,
     options?: GetEventOptions,
   ): Promise<ResolvedEvent> {
-    const call = checkOptions("getEvent", options, ["resolveLinks"]);
-    checkStream(stream, "getEvent");
-    const number = toBigInt(eventNumber, "eventNumber");
-    if (number < -1n) {
-      throw new RangeError(`Invalid eventNumber ${number}: expected -1 (last) or a number >= 0`);
-    }
-    const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "getEvent");
-    return await this.execute(
-      readEventOperation(this.#readContext(call, resolveLinks), stream, number),
-      call,
-    );
+    return getEvent(this.#context, stream, eventNumber, options);
   }
 
   /**
@@ -486,25 +193,8 @@ export class Client {
    * console.log(slice.isEndOfStream);
    * ```
    */
-  async get(stream: string, options?: GetOptions): Promise<StreamSlice> {
-    const call = checkOptions("get", options, [
-      "direction",
-      "fromEvent",
-      "maxCount",
-      "resolveLinks",
-    ]);
-    checkStream(stream, "get");
-    const direction = checkDirection(call.direction, "get");
-    const from = call.fromEvent === undefined
-      ? (direction === "forward" ? 0n : -1n)
-      : toBigInt(call.fromEvent, "fromEvent");
-    checkFrom(from, direction, "get");
-    const maxCount = checkBatch(call.maxCount ?? DEFAULT_PAGE, "maxCount");
-    const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "get");
-    return await this.execute(
-      readStreamOperation(this.#readContext(call, resolveLinks), stream, direction, from, maxCount),
-      call,
-    );
+  get(stream: string, options?: GetOptions): Promise<StreamSlice> {
+    return get(this.#context, stream, options);
   }
 
   /**
@@ -515,35 +205,8 @@ export class Client {
    * const slice = await conn.getAll({ maxCount: 10, credentials: { username: "admin", password: "changeit" } });
    * ```
    */
-  async getAll(options?: GetAllOptions): Promise<AllSlice> {
-    const call = checkOptions("getAll", options, [
-      "direction",
-      "fromPosition",
-      "maxCount",
-      "filter",
-      "maxSearchWindow",
-      "resolveLinks",
-    ]);
-    const direction = checkDirection(call.direction, "getAll");
-    const from = checkPosition(call.fromPosition, "getAll") ??
-      (direction === "forward" ? Position.start : Position.end);
-    const maxCount = checkBatch(call.maxCount ?? DEFAULT_PAGE, "maxCount");
-    const filter = checkFilter(call.filter, "getAll");
-    const window = call.maxSearchWindow === undefined
-      ? undefined
-      : checkBatch(call.maxSearchWindow, "maxSearchWindow");
-    const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "getAll");
-    return await this.execute(
-      readAllOperation(
-        this.#readContext(call, resolveLinks),
-        direction,
-        from,
-        maxCount,
-        filter,
-        window,
-      ),
-      call,
-    );
+  getAll(options?: GetAllOptions): Promise<AllSlice> {
+    return getAll(this.#context, options);
   }
 
   /**
@@ -556,30 +219,7 @@ export class Client {
    * ```
    */
   iter(stream: string, options?: IterOptions): ReadableStream<ResolvedEvent> {
-    const call = checkOptions("iter", options, [
-      "direction",
-      "fromEvent",
-      "batchSize",
-      "resolveLinks",
-    ]);
-    checkStream(stream, "iter");
-    const direction = checkDirection(call.direction, "iter");
-    const start = call.fromEvent === undefined
-      ? (direction === "forward" ? 0n : -1n)
-      : toBigInt(call.fromEvent, "fromEvent");
-    checkFrom(start, direction, "iter");
-    const batchSize = checkBatch(call.batchSize ?? DEFAULT_PAGE, "batchSize");
-    const context = this.#readContext(
-      call,
-      checkBoolean(call.resolveLinks, "resolveLinks", "iter"),
-    );
-    return pagedStream(start, async (from, signal) => {
-      const slice = await this.execute(
-        readStreamOperation(context, stream, direction, from, batchSize),
-        { ...call, signal: call.signal ? AbortSignal.any([call.signal, signal]) : signal },
-      );
-      return { events: slice, next: slice.nextEventNumber, done: slice.isEndOfStream };
-    });
+    return iter(this.#context, stream, options);
   }
 
   /**
@@ -591,29 +231,7 @@ export class Client {
    * ```
    */
   iterAll(options?: IterAllOptions): ReadableStream<ResolvedEvent> {
-    const call = checkOptions("iterAll", options, [
-      "direction",
-      "fromPosition",
-      "batchSize",
-      "filter",
-      "resolveLinks",
-    ]);
-    const direction = checkDirection(call.direction, "iterAll");
-    const start = checkPosition(call.fromPosition, "iterAll") ??
-      (direction === "forward" ? Position.start : Position.end);
-    const batchSize = checkBatch(call.batchSize ?? DEFAULT_PAGE, "batchSize");
-    const filter = checkFilter(call.filter, "iterAll");
-    const context = this.#readContext(
-      call,
-      checkBoolean(call.resolveLinks, "resolveLinks", "iterAll"),
-    );
-    return pagedStream(start, async (from, signal) => {
-      const slice = await this.execute(
-        readAllOperation(context, direction, from, batchSize, filter),
-        { ...call, signal: call.signal ? AbortSignal.any([call.signal, signal]) : signal },
-      );
-      return { events: slice, next: slice.nextPosition, done: slice.isEndOfStream };
-    });
+    return iterAll(this.#context, options);
   }
 
   /**
@@ -626,15 +244,8 @@ export class Client {
    * await conn.deleteStream("adventure", { hardDelete: true });
    * ```
    */
-  async deleteStream(stream: string, options?: DeleteStreamOptions): Promise<DeleteResult> {
-    const call = checkOptions("deleteStream", options, ["expectedVersion", "hardDelete"]);
-    checkStream(stream, "deleteStream");
-    const hardDelete = checkBoolean(call.hardDelete, "hardDelete", "deleteStream") ?? false;
-    const context = this.writeContext(
-      { stream, expectedVersion: toExpectedVersion(call.expectedVersion ?? -2n) },
-      call,
-    );
-    return await this.execute(deleteOperation(context, hardDelete), call);
+  deleteStream(stream: string, options?: DeleteStreamOptions): Promise<DeleteResult> {
+    return deleteStream(this.#context, stream, options);
   }
 
   /**
@@ -646,33 +257,8 @@ export class Client {
    * console.log(metadata.maxCount);
    * ```
    */
-  async getStreamMetadata(stream: string, options?: CallOptions): Promise<StreamMetadataResult> {
-    const call = checkOptions("getStreamMetadata", options, []);
-    checkStream(stream, "getStreamMetadata");
-    if (stream.startsWith("$$")) {
-      throw new TypeError(`Invalid stream name "${stream}": a metastream has no metadata`);
-    }
-    try {
-      const event = await this.execute(
-        readEventOperation(this.#readContext(call, false), `$$${stream}`, -1n),
-        call,
-      );
-      return {
-        stream,
-        isDeleted: false,
-        metastreamVersion: event.eventNumber,
-        metadata: parseStreamMetadata(event.data),
-      };
-    } catch (error) {
-      // As the .NET client: no metadata event, or no metastream, means empty metadata.
-      if (error instanceof EventNotFoundError || error instanceof StreamNotFoundError) {
-        return { stream, isDeleted: false, metastreamVersion: -1n, metadata: {} };
-      }
-      if (error instanceof StreamDeletedError) {
-        return { stream, isDeleted: true, metastreamVersion: -1n, metadata: {} };
-      }
-      throw error;
-    }
+  getStreamMetadata(stream: string, options?: CallOptions): Promise<StreamMetadataResult> {
+    return getStreamMetadata(this.#context, stream, options);
   }
 
   /**
@@ -685,19 +271,12 @@ export class Client {
    * await conn.setStreamMetadata("adventure", { maxCount: 1000, custom: { owner: "gil" } });
    * ```
    */
-  async setStreamMetadata(
+  setStreamMetadata(
     stream: string,
     metadata: StreamMetadata,
     options?: SetStreamMetadataOptions,
   ): Promise<WriteResult> {
-    const call = checkOptions("setStreamMetadata", options, ["expectedVersion"]);
-    checkStream(stream, "setStreamMetadata");
-    if (stream.startsWith("$$")) {
-      throw new TypeError(`Invalid stream name "${stream}": a metastream has no metadata`);
-    }
-    const data = serializeStreamMetadata(metadata);
-    const event: EventData = { ...newEvent("$metadata"), data, isJson: true };
-    return await this.#append(`$$${stream}`, [event], call.expectedVersion, call);
+    return setStreamMetadata(this.#context, stream, metadata, options);
   }
 
   /**
@@ -711,20 +290,8 @@ export class Client {
    * await tx.commit();
    * ```
    */
-  async startTransaction(stream: string, options?: PublishOptions): Promise<Transaction> {
-    const call = checkOptions("startTransaction", options, ["expectedVersion"]);
-    checkStream(stream, "startTransaction");
-    const base = { stream, expectedVersion: toExpectedVersion(call.expectedVersion ?? -2n) };
-    const id = await this.execute(transactionStartOperation(this.writeContext(base, call)), call);
-    return new Transaction(this, this.writeContext(base, call), id);
-  }
-
-  #subscriptionHost(): SubscriptionHost {
-    return {
-      executor: this.#executor,
-      credentials: this.#settings.credentials,
-      requireLeader: this.#settings.requireLeader,
-    };
+  startTransaction(stream: string, options?: PublishOptions): Promise<Transaction> {
+    return startTransaction(this.#context, stream, options);
   }
 
   /**
@@ -741,7 +308,7 @@ export class Client {
    * ```
    */
   subscribeTo(stream: string, options?: SubscribeToOptions): Promise<Subscription> {
-    return subscribeTo(this.#subscriptionHost(), stream, options);
+    return subscribeTo(this.#context, stream, options);
   }
 
   /**
@@ -759,7 +326,7 @@ export class Client {
    * ```
    */
   subscribeToAll(options?: SubscribeToAllOptions): Promise<Subscription> {
-    return subscribeToAll(this.#subscriptionHost(), options);
+    return subscribeToAll(this.#context, options);
   }
 
   /**
@@ -779,7 +346,7 @@ export class Client {
     stream: string,
     options?: PersistentSubscriptionOptions,
   ): Promise<void> {
-    return createSubscription(this.#subscriptionHost(), group, stream, options);
+    return createSubscription(this.#context, group, stream, options);
   }
 
   /**
@@ -797,7 +364,7 @@ export class Client {
     stream: string,
     options?: PersistentSubscriptionOptions,
   ): Promise<void> {
-    return updateSubscription(this.#subscriptionHost(), group, stream, options);
+    return updateSubscription(this.#context, group, stream, options);
   }
 
   /**
@@ -811,7 +378,7 @@ export class Client {
    * ```
    */
   deleteSubscription(group: string, stream: string, options?: CallOptions): Promise<void> {
-    return deleteSubscription(this.#subscriptionHost(), group, stream, options);
+    return deleteSubscription(this.#context, group, stream, options);
   }
 
   /**
@@ -833,12 +400,12 @@ export class Client {
     stream: string,
     options?: ConnectSubscriptionOptions,
   ): Promise<PersistentSubscription> {
-    return connectSubscription(this.#subscriptionHost(), group, stream, options);
+    return connectSubscription(this.#context, group, stream, options);
   }
 
   /** Closes the connection; pending operations fail with `ConnectionClosedError`. */
   close(): Promise<void> {
-    return this.#executor.close();
+    return this.#context.executor.close();
   }
 
   /** Same as {@linkcode Client.close}, for `await using`. */
@@ -846,19 +413,10 @@ export class Client {
     return this.close();
   }
 
-  /** `Client(<status>)`; never includes credentials. */
+  /** `Client(<name>, <status>)`; never includes credentials. */
   toString(): string {
-    return `Client(${this.#executor.state.name}, ${this.#executor.state.status})`;
-  }
-}
-
-function checkFrom(from: bigint, direction: Direction, method: string): void {
-  if (direction === "forward" ? from < 0n : from < -1n) {
-    throw new RangeError(
-      `Invalid option "fromEvent" ${from} for ${method}(): expected ${
-        direction === "forward" ? "a number >= 0" : "-1 (the end) or a number >= 0"
-      }`,
-    );
+    const state = this.#context.executor.state;
+    return `Client(${state.name}, ${state.status})`;
   }
 }
 
@@ -889,6 +447,35 @@ export async function connect(
   target?: string | URL | ConnectOptions,
   options?: ConnectOptions,
 ): Promise<Client> {
-  const settings = resolveSettings(target, options);
-  return new Client(await openExecutor(settings), settings);
+  return await openClient(resolveSettings(target, options));
+}
+
+/**
+ * Opens a client on resolved settings: the test seam behind {@linkcode connect} (tests pass a
+ * manual clock through {@linkcode resolveSettings}'s seams). Not exported from `mod.ts`.
+ *
+ * @throws {ConnectionClosedError} if no connection could be made (`cause` says why)
+ *
+ * @example
+ * ```ts ignore
+ * import { openClient } from "./client.ts";
+ * import { resolveSettings } from "./settings.ts";
+ * await using conn = await openClient(resolveSettings("localhost", {}, { clock }));
+ * ```
+ */
+export async function openClient(settings: ResolvedSettings): Promise<Client> {
+  const executor = await ReconnectingExecutor.open(settings.executor, endpointSource(settings));
+  return clientOf(executor, settings);
+}
+
+/**
+ * A client over an executor that is already open (tests that build the executor themselves).
+ *
+ * @example
+ * ```ts ignore
+ * const client = clientOf(executor, resolveSettings({}));
+ * ```
+ */
+export function clientOf(executor: OperationExecutor, settings: ResolvedSettings): Client {
+  return new Client({ executor, calls: settings.calls, clock: settings.executor.clock });
 }

@@ -1,143 +1,108 @@
 /**
- * One protocol connection over a {@linkcode Duplex}: the read loop (bytes → framing → dispatcher),
- * one writer with backpressure, heartbeats, the IdentifyClient handshake, per-operation timeouts
- * and cancellation, and a clean close. Its state is data ({@linkcode ConnectionState}).
+ * One protocol connection over a {@linkcode Duplex}, wired as the pipeline of `README.md`:
+ * `duplex.readable` → `FrameDecoderStream` → `MessageDecoderStream` → the {@linkcode Dispatcher}
+ * (by correlation id) → the operations; and the operations' packages → `PackageEncoderStream`
+ * (coalescing) → `duplex.writable`. It also answers and sends heartbeats and makes the
+ * IdentifyClient handshake.
  *
- * Retries and reconnection are not this module's job: a `retry` disposition fails the operation
- * here unless an `onRetry` hook takes it (the resilience layer re-executes it elsewhere).
+ * A connection runs no deadlines and makes no retries: whoever owns the call does (the executor).
+ * It reports every decision an operation makes and, when it closes, the operations still on it.
  *
  * @module
  */
 
-import type { Clock } from "../clock.ts";
-import { systemClock } from "../clock.ts";
-import {
-  BadRequestError,
-  ConnectionClosedError,
-  OperationTimeoutError,
-  ProtocolError,
-} from "../errors.ts";
+import { BadRequestError, ConnectionClosedError, ProtocolError } from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
-import { DEFAULT_MAX_PACKAGE_SIZE, encodePackage, type Package } from "../wire/package_codec.ts";
+import { type Message, textOf } from "../wire/message.ts";
+import { MessageDecoderStream } from "../wire/message_decoder_stream.ts";
+import type { Package } from "../wire/package_codec.ts";
+import { assertEncodable, PackageEncoderStream } from "../wire/package_encoder_stream.ts";
 import { encodeMessage } from "../wire/proto_codec.ts";
 import { TcpCommand } from "../wire/tcp_command.ts";
 import { IdentifyClientSchema } from "../../gen/client_messages_pb.ts";
+import type { Clock } from "../clock.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { type Operation, RequestOperation } from "./operation.ts";
+import {
+  type Decision,
+  type Operation,
+  type OutgoingRequest,
+  RequestOperation,
+} from "./operation.ts";
 
-/** The state of a connection. */
-export type ConnectionState =
-  /** Handshaking (IdentifyClient sent, ClientIdentified not yet received). */
-  | { readonly status: "connecting"; readonly name: string }
-  /** Ready for operations. */
-  | { readonly status: "connected"; readonly name: string }
-  /**
-   * The connection was lost and a new one is being made (only a reconnecting executor, see
-   * `reconnecting_executor.ts`, enters this state): `attempt` counts reconnection attempts from 1,
-   * `error` says why the last connection (or attempt) ended. Operations wait meanwhile.
-   */
-  | {
-    readonly status: "reconnecting";
-    readonly name: string;
-    readonly attempt: number;
-    readonly error: Error | undefined;
-  }
-  /** Closed for good; `error` says why when it was not `close()`. */
-  | { readonly status: "closed"; readonly name: string; readonly error: Error | undefined };
-
-/** Per-call options of {@linkcode OperationExecutor.execute}. */
-export interface ExecuteOptions {
-  /** Cancels the operation: it is forgotten and its promise rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
-  /** Milliseconds to wait for the reply (default: the connection's operation timeout). */
-  readonly timeout?: number;
+/** The resolved settings of one connection (see `settings.ts`; no defaults here). */
+export interface ConnectionSettings {
+  /** Connection name sent in IdentifyClient. */
+  readonly name: string;
+  /** Idle time before a heartbeat request, in ms. */
+  readonly heartbeatInterval: number;
+  /** Silence after a heartbeat request that closes the connection, in ms. */
+  readonly heartbeatTimeout: number;
+  /** Largest package accepted or sent, in bytes. */
+  readonly maxPackageSize: number;
+  /** Timers. */
+  readonly clock: Clock;
 }
 
-/** Runs operations. A plain {@linkcode Connection} is one; a reconnecting client can be another. */
-export interface OperationExecutor {
-  /** The current state. */
-  readonly state: ConnectionState;
-  /** Calls `listener` on every state change; returns a function that stops it. */
-  watch(listener: (state: ConnectionState) => void): () => void;
-  /** Sends `operation` and resolves with its result. */
-  execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T>;
-  /** Closes; pending operations fail with `ConnectionClosedError`. */
-  close(): Promise<void>;
-}
-
-/** Settings of {@linkcode Connection.open}. */
-export interface ConnectionOptions {
-  /** Connection name sent in IdentifyClient (default `ES-<guid>`). */
-  readonly name?: string;
-  /** Default operation timeout in ms (default 7000). */
-  readonly operationTimeout?: number;
-  /** Time allowed for the IdentifyClient handshake in ms (default: the operation timeout). */
-  readonly handshakeTimeout?: number;
-  /** Heartbeat interval in ms (default 750). */
-  readonly heartbeatInterval?: number;
-  /** Heartbeat timeout in ms (default 1500). */
-  readonly heartbeatTimeout?: number;
-  /** Largest package accepted or sent (default 64 MiB). */
-  readonly maxPackageSize?: number;
-  /** Timers (default: the system clock). */
-  readonly clock?: Clock;
-  /** Aborts the handshake. */
-  readonly signal?: AbortSignal;
+/** What a connection tells its owner. */
+export interface ConnectionEvents {
+  /** An operation answered a message routed to it. */
+  decided(connection: Connection, operation: Operation<unknown>, decision: Decision): void;
   /**
-   * Called when an operation's attempt asks to be retried (NotHandled, server timeouts). Return
-   * true if the hook took the operation over; otherwise it fails with the attempt's error.
+   * The connection closed (`error` says why unless it was `close()`); `operations` were still on
+   * it and have been neither failed nor forgotten by anyone else: the owner decides.
    */
-  readonly onRetry?: (operation: Operation<unknown>, error: Error) => boolean;
+  closed(connection: Connection, error: Error | undefined, operations: Operation<unknown>[]): void;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * A connection to one server.
+ * A connection to one server. Open one with {@linkcode Connection.open}.
  *
  * @example
  * ```ts ignore
  * import { Connection } from "./connection.ts";
- * import { tcpDialer } from "./transport.ts";
- * const duplex = await tcpDialer({ hostname: "localhost", port: 1113 }, {
- *   tls: undefined, signal: AbortSignal.timeout(1000),
- * });
- * await using connection = await Connection.open(duplex);
+ * const connection = await Connection.open(duplex, settings, events, AbortSignal.timeout(7000));
  * ```
  */
-export class Connection implements OperationExecutor {
+export class Connection {
+  /** The connection name. */
+  readonly name: string;
   readonly #duplex: Duplex;
+  readonly #settings: ConnectionSettings;
+  readonly #events: ConnectionEvents;
   readonly #dispatcher = new Dispatcher();
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Package>;
   readonly #heartbeat: Heartbeat;
-  readonly #clock: Clock;
-  readonly #operationTimeout: number;
-  readonly #maxPackageSize: number;
-  readonly #onRetry: ConnectionOptions["onRetry"];
   readonly #readLoop: Promise<void>;
-  /** Stops the read loop (cancelling the duplex's readable, which we hold locked). */
+  readonly #writeLoop: Promise<void>;
+  /** Stops the read loop (cancelling the duplex's readable, which the pipeline holds locked). */
   readonly #stopReading = new AbortController();
-  readonly #listeners = new Set<(state: ConnectionState) => void>();
-  #state: ConnectionState;
+  /** Operations the connection runs for itself (the handshake): not reported to the owner. */
+  readonly #own = new WeakSet<Operation<unknown>>();
+  #closed = false;
+  #closeError: Error | undefined;
 
-  private constructor(duplex: Duplex, options: ConnectionOptions) {
+  private constructor(duplex: Duplex, settings: ConnectionSettings, events: ConnectionEvents) {
+    this.name = settings.name;
     this.#duplex = duplex;
-    this.#clock = options.clock ?? systemClock;
-    this.#operationTimeout = options.operationTimeout ?? 7000;
-    this.#maxPackageSize = options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE;
-    this.#onRetry = options.onRetry;
-    this.#state = { status: "connecting", name: options.name ?? `ES-${newGuid()}` };
-    this.#writer = duplex.writable.getWriter();
-    this.#writer.closed.catch((error) => this.#terminate(closedBy("writing failed", error)));
+    this.#settings = settings;
+    this.#events = events;
+    const encoder = new PackageEncoderStream({ maxPackageSize: settings.maxPackageSize });
+    this.#writer = encoder.writable.getWriter();
+    this.#writeLoop = encoder.readable.pipeTo(duplex.writable).then(
+      () => {},
+      (error) => this.#terminate(closedBy("writing failed", error)),
+    );
     this.#heartbeat = new Heartbeat({
-      interval: options.heartbeatInterval ?? 750,
-      timeout: options.heartbeatTimeout ?? 1500,
-      clock: this.#clock,
+      interval: settings.heartbeatInterval,
+      timeout: settings.heartbeatTimeout,
+      clock: settings.clock,
       sendRequest: () =>
-        this.#sendControl({
+        this.#write({
           command: TcpCommand.HeartbeatRequest,
           correlationId: newGuid(),
           payload: EMPTY,
@@ -146,8 +111,9 @@ export class Connection implements OperationExecutor {
         this.#terminate(new ConnectionClosedError("The server stopped answering heartbeats")),
     });
     this.#readLoop = duplex.readable
-      .pipeThrough(new FrameDecoderStream({ maxPackageSize: this.#maxPackageSize }))
-      .pipeTo(new WritableStream({ write: (pkg) => this.#receive(pkg) }), {
+      .pipeThrough(new FrameDecoderStream({ maxPackageSize: settings.maxPackageSize }))
+      .pipeThrough(new MessageDecoderStream())
+      .pipeTo(new WritableStream({ write: (message) => this.#receive(message) }), {
         signal: this.#stopReading.signal,
       })
       .then(
@@ -161,172 +127,124 @@ export class Connection implements OperationExecutor {
    * ClientIdentified. On failure the duplex is closed.
    *
    * @throws {ConnectionClosedError} if the connection ends during the handshake
-   * @throws {OperationTimeoutError} if the server does not answer within the operation timeout
+   * @throws the reason of `signal` when it aborts first (the caller's connect deadline)
    */
-  static async open(duplex: Duplex, options: ConnectionOptions = {}): Promise<Connection> {
-    const connection = new Connection(duplex, options);
+  static async open(
+    duplex: Duplex,
+    settings: ConnectionSettings,
+    events: ConnectionEvents,
+    signal: AbortSignal,
+  ): Promise<Connection> {
+    const connection = new Connection(duplex, settings, events);
+    const handshake = new RequestOperation("IdentifyClient", {
+      command: TcpCommand.IdentifyClient,
+      payload: encodeMessage(IdentifyClientSchema, { version: 1, connectionName: settings.name }),
+      responseCommand: TcpCommand.ClientIdentified,
+      decode: () => undefined,
+    });
+    const onAbort = (): void => handshake.fail(abortReason(signal));
     try {
-      await connection.#run(
-        new RequestOperation("IdentifyClient", {
-          command: TcpCommand.IdentifyClient,
-          payload: encodeMessage(IdentifyClientSchema, {
-            version: 1,
-            connectionName: connection.#state.name,
-          }),
-          responseCommand: TcpCommand.ClientIdentified,
-          decode: () => undefined,
-        }),
-        { signal: options.signal, timeout: options.handshakeTimeout },
-      );
+      signal.throwIfAborted();
+      signal.addEventListener("abort", onAbort, { once: true });
+      connection.#own.add(handshake);
+      connection.send(handshake);
+      await handshake.result;
     } catch (error) {
       await connection.close();
       throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
-    connection.#setState({ status: "connected", name: connection.#state.name });
     connection.#heartbeat.start();
     return connection;
   }
 
-  /** The current state. */
-  get state(): ConnectionState {
-    return this.#state;
+  /** True once the connection has closed. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  /** Number of operations waiting for packages. */
+  /** Why the connection closed, if it closed for a reason. */
+  get closeError(): Error | undefined {
+    return this.#closeError;
+  }
+
+  /** Number of operations waiting for messages. */
   get pendingOperations(): number {
     return this.#dispatcher.size;
   }
 
   /**
-   * Calls `listener` on every state change; returns a function that stops it.
-   *
-   * @example
-   * ```ts ignore
-   * const stop = connection.watch((state) => console.log(state.status));
-   * stop();
-   * ```
-   */
-  watch(listener: (state: ConnectionState) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /**
-   * Sends `operation` and resolves with its result.
-   *
-   * @throws {ConnectionClosedError} if the connection is closed or closes before the reply
-   * @throws {OperationTimeoutError} if no reply arrives within the timeout
-   */
-  execute<T>(operation: Operation<T>, options: ExecuteOptions = {}): Promise<T> {
-    if (this.#state.status !== "connected") {
-      operation.fail(this.#closedError());
-      return operation.result;
-    }
-    return this.#run(operation, options);
-  }
-
-  /**
-   * Sends one more package with an operation's correlation id (e.g. an unsubscribe or an ack).
+   * Registers `operation` under a fresh correlation id and sends its request. An operation that
+   * cannot be encoded (too large, an over-long credential) fails at once and is not registered:
+   * the answer is then false.
    *
    * @throws {ConnectionClosedError} if the connection is closed
-   * @throws {TypeError} if the operation is not registered
    */
-  async sendFor(
-    operation: Operation<unknown>,
-    request: { command: number; payload: Uint8Array },
-  ): Promise<void> {
-    const correlationId = this.#dispatcher.correlationIdOf(operation);
-    if (correlationId === undefined) throw new TypeError(`${operation.name} is not active`);
-    await this.#send({ ...request, correlationId, credentials: operation.credentials });
-  }
-
-  /** Forgets an operation without failing it (a subscription that ended by itself). */
-  release(operation: Operation<unknown>): void {
-    this.#dispatcher.remove(operation);
-  }
-
-  async #run<T>(operation: Operation<T>, options: ExecuteOptions): Promise<T> {
-    const timeout = options.timeout ?? this.#operationTimeout;
-    const timeoutController = new AbortController();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, timeoutController.signal])
-      : timeoutController.signal;
-    const onAbort = () => {
-      this.#dispatcher.remove(operation);
-      operation.fail(
-        signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError"),
-      );
-    };
-    const timer = this.#clock.setTimeout(
-      () => timeoutController.abort(new OperationTimeoutError(operation.name, timeout)),
-      timeout,
-    );
-    try {
-      if (signal.aborted) {
-        onAbort();
-      } else {
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.#start(operation);
-      }
-      return await operation.result;
-    } finally {
-      this.#clock.clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  /** Registers and sends one attempt; an encoding error (e.g. a too-large package) fails it. */
-  #start(operation: Operation<unknown>): void {
+  send(operation: Operation<unknown>): boolean {
+    if (this.#closed) throw this.#closedError();
+    let pkg: Package;
     try {
       const request = operation.createRequest();
-      const bytes = encodePackage(
-        {
-          command: request.command,
-          correlationId: this.#dispatcher.register(operation),
-          credentials: operation.credentials,
-          payload: request.payload,
-        },
-        this.#maxPackageSize,
-      );
-      this.#write(bytes).catch(() => {}); // a failed write terminates the connection
+      pkg = {
+        command: request.command,
+        correlationId: newGuid(),
+        credentials: operation.credentials,
+        payload: request.payload,
+      };
+      assertEncodable(pkg, this.#settings.maxPackageSize);
     } catch (error) {
-      this.#dispatcher.remove(operation);
       operation.fail(error instanceof Error ? error : new Error(String(error)));
+      return false;
     }
+    this.#dispatcher.register(operation, pkg.correlationId);
+    this.#write(pkg);
+    return true;
   }
 
-  async #write(bytes: Uint8Array): Promise<void> {
-    // One writer for everybody: waiting for `ready` is the backpressure.
+  /**
+   * Sends one more package with an operation's correlation id (an unsubscribe, an ack).
+   *
+   * @throws {ConnectionClosedError} if the connection is closed or the operation is not on it
+   */
+  async sendFor(operation: Operation<unknown>, request: OutgoingRequest): Promise<void> {
+    const correlationId = this.#dispatcher.correlationIdOf(operation);
+    if (this.#closed || correlationId === undefined) {
+      throw new ConnectionClosedError(`${operation.name} is not on a live connection`);
+    }
+    const pkg = { ...request, correlationId, credentials: operation.credentials };
+    assertEncodable(pkg, this.#settings.maxPackageSize);
     await this.#writer.ready;
-    await this.#writer.write(bytes);
+    await this.#writer.write(pkg);
   }
 
-  async #send(pkg: Package): Promise<void> {
-    if (this.#state.status === "closed") throw this.#closedError();
-    await this.#write(encodePackage(pkg, this.#maxPackageSize));
+  /** Forgets an operation without failing it; returns whether it was on this connection. */
+  release(operation: Operation<unknown>): boolean {
+    return this.#dispatcher.remove(operation);
   }
 
-  #sendControl(pkg: Package): void {
-    if (this.#state.status === "closed") return;
-    this.#write(encodePackage(pkg)).catch(() => {});
+  /** Queues a package for the encoder; a failed write terminates the connection. */
+  #write(pkg: Package): void {
+    if (this.#closed) return;
+    this.#writer.write(pkg).catch(() => {});
   }
 
-  #receive(pkg: Package): void {
+  #receive(message: Message): void {
     this.#heartbeat.received();
-    switch (pkg.command) {
+    switch (message.command) {
       case TcpCommand.HeartbeatRequest:
-        this.#sendControl({
+        this.#write({
           command: TcpCommand.HeartbeatResponse,
-          correlationId: pkg.correlationId,
+          correlationId: message.correlationId,
           payload: EMPTY,
         });
         return;
       case TcpCommand.HeartbeatResponse:
         return;
       case TcpCommand.BadRequest:
-        if (pkg.correlationId === ZERO_GUID) {
+        if (message.correlationId === ZERO_GUID) {
           const cause = new BadRequestError(
-            `The server rejected the connection: ${new TextDecoder().decode(pkg.payload)}`,
+            `The server rejected the connection: ${textOf(message)}`,
           );
           this.#terminate(
             new ConnectionClosedError("The server sent a connection-wide BadRequest", { cause }),
@@ -334,68 +252,59 @@ export class Connection implements OperationExecutor {
           return;
         }
     }
-    const outcome = this.#dispatcher.dispatch(pkg);
+    const outcome = this.#dispatcher.dispatch(message);
     if (outcome.kind === "malformed") {
       this.#terminate(
         new ConnectionClosedError(`Closed after a malformed ${outcome.operation.name} reply`, {
           cause: outcome.error,
         }),
       );
-    } else if (outcome.kind === "routed" && outcome.disposition.kind === "retry") {
-      const { operation, disposition } = outcome;
-      if (!this.#onRetry?.(operation, disposition.error)) operation.fail(disposition.error);
-    }
-  }
-
-  #closedError(): ConnectionClosedError {
-    const state = this.#state;
-    if (state.status === "closed" && state.error) {
-      return new ConnectionClosedError(state.error.message, { cause: state.error });
-    }
-    return new ConnectionClosedError("The connection is closed");
-  }
-
-  #setState(state: ConnectionState): void {
-    this.#state = state;
-    for (const listener of this.#listeners) {
-      try {
-        listener(state);
-      } catch {
-        // A listener's failure must not break the connection.
+    } else if (outcome.kind === "routed") {
+      const { operation, decision } = outcome;
+      if (!this.#own.has(operation)) this.#events.decided(this, operation, decision);
+      else if (decision.kind === "retry" || decision.kind === "redirect") {
+        operation.fail(decision.error);
       }
     }
   }
 
-  /** Moves to `closed` once: fails everything pending and releases the duplex. */
+  #closedError(): ConnectionClosedError {
+    const error = this.#closeError;
+    if (error instanceof ConnectionClosedError) return error;
+    if (error) return new ConnectionClosedError(error.message, { cause: error });
+    return new ConnectionClosedError("The connection is closed");
+  }
+
+  /** Closes once: hands the operations still on it to the owner and releases the duplex. */
   #terminate(error: Error | undefined): void {
-    if (this.#state.status === "closed") return;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeError = error;
     this.#heartbeat.stop();
-    this.#setState({ status: "closed", name: this.#state.name, error });
-    this.#dispatcher.failAll(
-      error instanceof ConnectionClosedError
-        ? error
-        : new ConnectionClosedError("The connection was closed", { cause: error }),
-    );
+    const operations = this.#dispatcher.drain();
+    const own = operations.filter((operation) => this.#own.has(operation));
+    const failure = this.#closedError();
+    for (const operation of own) operation.fail(failure);
+    this.#events.closed(this, error, operations.filter((operation) => !this.#own.has(operation)));
     this.#writer.abort(error).catch(() => {});
     this.#stopReading.abort(error);
     this.#duplex.close();
   }
 
-  /** Closes the connection; pending operations fail with `ConnectionClosedError`. Idempotent. */
+  /** Closes the connection; the owner is told which operations were on it. Idempotent. */
   async close(): Promise<void> {
     this.#terminate(undefined);
-    await this.#readLoop;
+    await Promise.all([this.#readLoop, this.#writeLoop]);
   }
 
-  /** Same as {@linkcode Connection.close}, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  /** `Connection(<name>, <status>)`; never includes credentials. */
+  /** `Connection(<name>, <open|closed>)`; never includes credentials. */
   toString(): string {
-    return `Connection(${this.#state.name}, ${this.#state.status})`;
+    return `Connection(${this.name}, ${this.#closed ? "closed" : "open"})`;
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError");
 }
 
 function closedBy(what: string, error: unknown): Error {

@@ -6,7 +6,24 @@
  * @module
  */
 
-import type { ConnectionState } from "./connection.ts";
+/** The state of a client's connection, as data. */
+export type ConnectionState =
+  /** Dialing or handshaking the first connection. */
+  | { readonly status: "connecting"; readonly name: string }
+  /** Ready for operations. */
+  | { readonly status: "connected"; readonly name: string }
+  /**
+   * The connection was lost and a new one is being made: `attempt` counts reconnection attempts
+   * from 1, `error` says why the last connection (or attempt) ended. Operations wait meanwhile.
+   */
+  | {
+    readonly status: "reconnecting";
+    readonly name: string;
+    readonly attempt: number;
+    readonly error: Error | undefined;
+  }
+  /** Closed for good; `error` says why when it was not `close()`. */
+  | { readonly status: "closed"; readonly name: string; readonly error: Error | undefined };
 
 /** Unread states a {@linkcode StateBroadcaster.stream} keeps before dropping the oldest. */
 export const STATE_STREAM_BUFFER = 16;
@@ -67,16 +84,6 @@ export class StateBroadcaster {
   }
 }
 
-/** Something with a current state and change notifications (an executor, a connection). */
-export interface StateSource {
-  /** The current state. */
-  readonly state?: ConnectionState;
-  /** The current state (for {@linkcode StateBroadcaster}). */
-  readonly current?: ConnectionState;
-  /** Calls `listener` on every change; returns a function that stops it. */
-  watch(listener: (state: ConnectionState) => void): () => void;
-}
-
 /**
  * A stream of `source`'s states: the current one first, then every change; it ends after
  * `closed`, or when `signal` aborts or the reader cancels. A reader that falls more than
@@ -93,11 +100,10 @@ export interface StateSource {
  * ```
  */
 export function stateStream(
-  source: StateSource,
+  source: StateBroadcaster,
   signal?: AbortSignal,
 ): ReadableStream<ConnectionState> {
-  const initial = source.state ?? source.current;
-  if (initial === undefined) throw new TypeError("The state source has no current state");
+  const initial = source.current;
   const buffer: ConnectionState[] = [initial];
   let wake: (() => void) | undefined;
   let ended = initial.status === "closed";

@@ -1,25 +1,26 @@
 /**
- * The dispatcher: a table from correlation id to the operation waiting for packages with it.
+ * The dispatcher: one connection's table from correlation id to the operation waiting for
+ * messages with it (the pipeline's last stage before the operations).
  *
  * @module
  */
 
-import type { Package } from "../wire/package_codec.ts";
+import type { Message } from "../wire/message.ts";
 import { ProtocolError } from "../errors.ts";
 import { newGuid } from "../wire/guid.ts";
-import type { Disposition, Operation } from "./operation.ts";
+import type { Decision, Operation } from "./operation.ts";
 
-/** What became of a package handed to {@linkcode Dispatcher.dispatch}. */
+/** What became of a message handed to {@linkcode Dispatcher.dispatch}. */
 export type DispatchOutcome =
   /** No operation has that correlation id (a late reply to a cancelled or timed-out one). */
   | { readonly kind: "unrouted" }
-  /** The operation took the package; `disposition` says what it wants next. */
+  /** The operation took the message; `decision` says what it wants next. */
   | {
     readonly kind: "routed";
     readonly operation: Operation<unknown>;
-    readonly disposition: Disposition;
+    readonly decision: Decision;
   }
-  /** The package was malformed for its operation, which has failed with `error`. */
+  /** The message was malformed for its operation, which has failed with `error`. */
   | {
     readonly kind: "malformed";
     readonly operation: Operation<unknown>;
@@ -27,7 +28,7 @@ export type DispatchOutcome =
   };
 
 /**
- * Routes packages by correlation id. Registering gives an operation a fresh id; registering it
+ * Routes messages by correlation id. Registering gives an operation a fresh id; registering it
  * again (a retry) gives it another one and forgets the old one, so late replies to an abandoned
  * attempt are ignored.
  *
@@ -70,15 +71,16 @@ export class Dispatcher {
   }
 
   /**
-   * Hands `pkg` to the operation with its correlation id. The operation is forgotten unless it
-   * answers `continue`; for `retry` the caller decides (re-register or fail).
+   * Hands `message` to the operation with its correlation id. The operation is forgotten unless
+   * it answers `continue` or `confirmed`; for `retry`/`redirect` the caller decides (re-register
+   * or fail).
    */
-  dispatch(pkg: Package): DispatchOutcome {
-    const operation = this.#byId.get(pkg.correlationId);
+  dispatch(message: Message): DispatchOutcome {
+    const operation = this.#byId.get(message.correlationId);
     if (operation === undefined) return { kind: "unrouted" };
-    let disposition: Disposition;
+    let decision: Decision;
     try {
-      disposition = operation.handle(pkg);
+      decision = operation.handle(message);
     } catch (error) {
       this.remove(operation);
       const protocolError = error instanceof ProtocolError ? error : new ProtocolError(
@@ -86,13 +88,13 @@ export class Dispatcher {
         `${operation.name} could not handle its reply: ${
           error instanceof Error ? error.message : String(error)
         }`,
-        { cause: error, command: pkg.command },
+        { cause: error, command: message.command },
       );
       operation.fail(protocolError);
       return { kind: "malformed", operation, error: protocolError };
     }
-    if (disposition.kind !== "continue") this.remove(operation);
-    return { kind: "routed", operation, disposition };
+    if (decision.kind !== "continue" && decision.kind !== "confirmed") this.remove(operation);
+    return { kind: "routed", operation, decision };
   }
 
   /** Removes every operation and returns them (e.g. to re-send them on a new connection). */

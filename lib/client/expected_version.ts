@@ -1,5 +1,5 @@
 /**
- * Expected-version constants for optimistic concurrency (PROTOCOL.md §4.5).
+ * Expected-version constants for optimistic concurrency (docs/protocol.md §4.5).
  *
  * @module
  */

@@ -132,7 +132,7 @@ export function toNewEventMessage(event: EventData): MessageInitShape<typeof New
     eventId: guidToBytes(event.id),
     eventType: event.type,
     dataContentType: event.isJson ? 1 : 0,
-    // Clients send 0 here; the server ignores it (PROTOCOL.md §3.3.1).
+    // Clients send 0 here; the server ignores it (docs/protocol.md §3.3.1).
     metadataContentType: 0,
     data: event.data,
     metadata: event.metadata ?? EMPTY,

@@ -1,19 +1,20 @@
 /**
- * The operation seam: everything the connection runs (a write, a read, a ping, a subscription) is
- * an {@linkcode Operation}. The dispatcher routes every package carrying the operation's current
- * correlation id to {@linkcode Operation.handle}; the answer says whether the operation is
- * finished, wants further packages (subscriptions), or should be retried by whoever executes it
- * (with a fresh correlation id, possibly on another connection).
+ * The operation model. Everything the client runs on a connection (a write, a read, a ping, a
+ * subscription) is an {@linkcode Operation}: it builds its request, answers each decoded message
+ * routed to it with one {@linkcode Decision}, and settles its own `result`. Everything else (the
+ * deadline, retries, reconnection, redirects) follows from the decision, in one place: the
+ * executor's transition function (`reconnecting_executor.ts`) and the pure retry decision
+ * (`retry_decision.ts`).
  *
  * {@linkcode RequestOperation} is the one-shot request/response operation every read and write is
- * built from: it handles the replies every command can get (NotHandled, BadRequest,
- * NotAuthenticated) and attaches the caller's stack to errors that come out of the read loop.
+ * built from; {@linkcode commonReply} maps the replies any command can get instead of its own
+ * (NotHandled, BadRequest, NotAuthenticated).
  *
  * @module
  */
 
-import { decodeMessage } from "../wire/proto_codec.ts";
-import type { Credentials, Package } from "../wire/package_codec.ts";
+import type { Credentials } from "../wire/package_codec.ts";
+import { bodyOf, type Message, textOf } from "../wire/message.ts";
 import { commandName, TcpCommand } from "../wire/tcp_command.ts";
 import { NotHandled_NotHandledReason, NotHandledSchema } from "../../gen/client_messages_pb.ts";
 import {
@@ -22,6 +23,7 @@ import {
   NotHandledError,
   ProtocolError,
 } from "../errors.ts";
+import { type LeaderEndpoints, leaderEndpoints } from "./leader_info.ts";
 
 /** The command and payload of the package an operation sends (the correlation id is added later). */
 export interface OutgoingRequest {
@@ -31,24 +33,37 @@ export interface OutgoingRequest {
   readonly payload: Uint8Array;
 }
 
-/** What the dispatcher does after an operation handled a package. */
-export type Disposition =
-  /** The operation is finished: forget its correlation id. */
+/** How an operation answers a message routed to it: the whole vocabulary. */
+export type Decision =
+  /** The operation is finished (it settled its result): forget it. */
   | { readonly kind: "complete" }
-  /** Keep routing packages with this correlation id to the operation (subscriptions). */
+  /** More messages are expected with this correlation id (a reply still to come, live events). */
   | { readonly kind: "continue" }
   /**
-   * The operation is not settled but this attempt failed in a retriable way (NotHandled, a server
-   * timeout). The executor either re-sends it with a new correlation id or calls `fail(error)`.
+   * A subscription was confirmed (its result resolved): it stays attached to this connection,
+   * without a deadline, until it completes or the connection goes.
    */
-  | { readonly kind: "retry"; readonly error: Error };
+  | { readonly kind: "confirmed" }
+  /**
+   * This attempt failed in a way another attempt may not (NotHandled NotReady/TooBusy, a server
+   * timeout): re-send it with a fresh correlation id, or fail with `error` when retries ran out.
+   */
+  | { readonly kind: "retry"; readonly error: Error }
+  /** NotHandled NotLeader naming the leader: re-send it there. */
+  | {
+    readonly kind: "redirect";
+    readonly error: NotHandledError;
+    readonly leader: LeaderEndpoints;
+  };
 
-/** The shared "complete" disposition. */
-export const COMPLETE: Disposition = { kind: "complete" };
-/** The shared "continue" disposition. */
-export const CONTINUE: Disposition = { kind: "continue" };
+/** The shared "complete" decision. */
+export const COMPLETE: Decision = { kind: "complete" };
+/** The shared "continue" decision. */
+export const CONTINUE: Decision = { kind: "continue" };
+/** The shared "confirmed" decision. */
+export const CONFIRMED: Decision = { kind: "confirmed" };
 
-/** Something the connection can run. Implementations settle `result` themselves. */
+/** Something the client can run. Implementations settle `result` themselves. */
 export interface Operation<T> {
   /** Name used in timeout and retry errors, e.g. `"WriteEvents"`. */
   readonly name: string;
@@ -59,12 +74,12 @@ export interface Operation<T> {
   /** Builds the request; called once per attempt, so it must be repeatable. */
   createRequest(): OutgoingRequest;
   /**
-   * Handles one package routed to the operation.
+   * Answers one message routed to the operation.
    *
-   * @throws {ProtocolError} when the package is malformed: the operation has failed with it and
-   * the connection closes.
+   * @throws {ProtocolError} when the message is malformed: the operation has failed with it and
+   * the connection closes
    */
-  handle(pkg: Package): Disposition;
+  handle(message: Message): Decision;
   /**
    * Ends the operation with `error` (connection closed, timeout, abort, retries exhausted). A
    * settled one-shot operation ignores it; a subscription ends its stream with it.
@@ -72,8 +87,8 @@ export interface Operation<T> {
   fail(error: Error): void;
 }
 
-/** Decodes the reply of a {@linkcode RequestOperation}: a result, or a retry request. */
-export type ResponseDecoder<T> = (payload: Uint8Array, command: number) => T | Disposition;
+/** Maps the reply of a {@linkcode RequestOperation} to a result, or asks for a retry. */
+export type ResponseDecoder<T> = (message: Message) => T | Decision;
 
 /** What a {@linkcode RequestOperation} sends and expects. */
 export interface RequestSpec<T> {
@@ -86,8 +101,8 @@ export interface RequestSpec<T> {
   /** Credentials for the auth block. */
   readonly credentials?: Credentials;
   /**
-   * Maps the reply payload to the result. Throw a domain error to fail the operation, a
-   * `ProtocolError` for a malformed payload, or return a `retry` disposition.
+   * Maps the reply to the result. Throw a domain error to fail the operation, a `ProtocolError`
+   * for a malformed reply, or return a `retry` decision.
    */
   readonly decode: ResponseDecoder<T>;
 }
@@ -99,27 +114,37 @@ const NOT_HANDLED_REASONS = {
   [NotHandled_NotHandledReason.IsReadOnly]: "IsReadOnly",
 } as const;
 
-const utf8 = new TextDecoder();
-
 /**
- * Maps the replies any command can get instead of its own: NotHandled (retriable, except
- * IsReadOnly), BadRequest, NotAuthenticated. Returns `undefined` for other commands.
+ * Maps the replies any command can get instead of its own: NotHandled (a retry, a redirect to the
+ * leader it names, or for IsReadOnly an error), BadRequest, NotAuthenticated. Returns `undefined`
+ * for other commands.
+ *
+ * @throws {ProtocolError} when a NotHandled payload did not decode
+ *
+ * @example
+ * ```ts
+ * import { commonReply } from "./operation.ts";
+ * const reply = commonReply({ command: 0xf4, correlationId: "", schema: undefined, body: "" });
+ * console.log(reply instanceof Error); // true
+ * ```
  */
-export function commonReply(pkg: Package): Disposition | Error | undefined {
-  switch (pkg.command) {
+export function commonReply(message: Message): Decision | Error | undefined {
+  switch (message.command) {
     case TcpCommand.NotHandled: {
-      const message = decodeMessage(NotHandledSchema, pkg.payload, pkg.command);
-      const reason = NOT_HANDLED_REASONS[message.reason] ?? "NotReady";
+      const notHandled = bodyOf(message, NotHandledSchema);
+      const reason = NOT_HANDLED_REASONS[notHandled.reason] ?? "NotReady";
       const error = new NotHandledError(reason);
-      return reason === "IsReadOnly" ? error : { kind: "retry", error };
+      if (reason === "IsReadOnly") return error;
+      const leader = reason === "NotLeader" ? leaderEndpoints(notHandled) : undefined;
+      return leader ? { kind: "redirect", error, leader } : { kind: "retry", error };
     }
     case TcpCommand.BadRequest:
       return new BadRequestError(
-        `The server rejected the request: ${utf8.decode(pkg.payload) || "no reason given"}`,
+        `The server rejected the request: ${textOf(message) || "no reason given"}`,
       );
     case TcpCommand.NotAuthenticated:
       return new NotAuthenticatedError(
-        `Not authenticated: ${utf8.decode(pkg.payload) || "authentication error"}`,
+        `Not authenticated: ${textOf(message) || "authentication error"}`,
       );
     default:
       return undefined;
@@ -127,8 +152,33 @@ export function commonReply(pkg: Package): Disposition | Error | undefined {
 }
 
 /**
+ * The error for a message an operation did not expect.
+ *
+ * @example
+ * ```ts
+ * import { unexpected } from "./operation.ts";
+ * console.log(unexpected("Ping", 0x83).message); // Ping got an unexpected WriteEventsCompleted reply
+ * ```
+ */
+export function unexpected(name: string, command: number): ProtocolError {
+  return new ProtocolError(
+    "unexpected-command",
+    `${name} got an unexpected ${commandName(command)} reply`,
+    { command },
+  );
+}
+
+/**
  * Replaces the stack of an error raised in the read loop by the stack of the call that started
  * the operation, so the trace points at the caller's code.
+ *
+ * @example
+ * ```ts
+ * import { withOrigin } from "./operation.ts";
+ * const origin = new Error();
+ * const error = withOrigin(new RangeError("late"), origin);
+ * console.log(error.stack?.startsWith("RangeError: late")); // true
+ * ```
  */
 export function withOrigin<E extends Error>(error: E, origin: Error | undefined): E {
   if (origin?.stack) {
@@ -140,6 +190,12 @@ export function withOrigin<E extends Error>(error: E, origin: Error | undefined)
     }
   }
   return error;
+}
+
+function isDecision(value: unknown): value is Decision {
+  return typeof value === "object" && value !== null &&
+    ((value as Decision).kind === "retry" || (value as Decision).kind === "redirect") &&
+    "error" in value;
 }
 
 /**
@@ -192,36 +248,26 @@ export class RequestOperation<T> implements Operation<T> {
     return { command: this.#spec.command, payload: this.#spec.payload };
   }
 
-  /** Handles the reply. */
-  handle(pkg: Package): Disposition {
+  /** Answers the reply. */
+  handle(message: Message): Decision {
     if (this.#settled) return COMPLETE;
-    if (pkg.command !== this.#spec.responseCommand) {
-      const common = commonReply(pkg);
-      if (common === undefined) {
-        const error = new ProtocolError(
-          "unexpected-command",
-          `${this.name} got an unexpected ${commandName(pkg.command)} reply`,
-          { command: pkg.command },
-        );
-        this.fail(error);
-        throw error;
-      }
-      if (common instanceof Error) {
-        this.fail(common);
-        return COMPLETE;
-      }
-      return common;
-    }
-    let value: T | Disposition;
+    let value: T | Decision;
     try {
-      value = this.#spec.decode(pkg.payload, pkg.command);
+      if (message.command === this.#spec.responseCommand) {
+        value = this.#spec.decode(message);
+      } else {
+        const common = commonReply(message);
+        if (common === undefined) throw unexpected(this.name, message.command);
+        if (!(common instanceof Error)) return common;
+        throw common;
+      }
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.fail(failure);
       if (failure instanceof ProtocolError) throw failure;
       return COMPLETE;
     }
-    if (isRetry(value)) return value;
+    if (isDecision(value)) return value;
     this.#settled = true;
     this.#resolve(value as T);
     return COMPLETE;
@@ -233,9 +279,4 @@ export class RequestOperation<T> implements Operation<T> {
     this.#settled = true;
     this.#reject(withOrigin(error, this.#origin));
   }
-}
-
-function isRetry(value: unknown): value is Disposition {
-  return typeof value === "object" && value !== null && (value as Disposition).kind === "retry" &&
-    "error" in value;
 }

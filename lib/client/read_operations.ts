@@ -1,6 +1,6 @@
 /**
  * Read operations (ReadEvent, stream reads, `$all` reads, filtered `$all` reads) and the mapping
- * of their results (PROTOCOL.md §4.7-4.9, §6.3). Reads return arrays of
+ * of their results (docs/protocol.md §4.7-4.9, §6.3). Reads return arrays of
  * {@linkcode ResolvedEvent} carrying the slice's paging fields.
  *
  * @module
@@ -30,7 +30,8 @@ import {
   StreamNotFoundError,
 } from "../errors.ts";
 import type { Credentials } from "../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../wire/proto_codec.ts";
+import { encodeMessage } from "../wire/proto_codec.ts";
+import { bodyOf } from "../wire/message.ts";
 import { TcpCommand } from "../wire/tcp_command.ts";
 import type { Direction } from "./call_options.ts";
 import { RequestOperation } from "./operation.ts";
@@ -104,8 +105,8 @@ export function readEventOperation(
     }),
     responseCommand: TcpCommand.ReadEventCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(ReadEventCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, ReadEventCompletedSchema);
       switch (reply.result) {
         case ReadEventResult.Success:
           // A metastream without metadata answers Success with an empty event (§4.7 quirk).
@@ -156,8 +157,8 @@ export function readStreamOperation(
         ? TcpCommand.ReadStreamEventsForwardCompleted
         : TcpCommand.ReadStreamEventsBackwardCompleted,
       credentials: context.credentials,
-      decode(payload, command) {
-        const reply = decodeMessage(ReadStreamEventsCompletedSchema, payload, command);
+      decode(message) {
+        const reply = bodyOf(message, ReadStreamEventsCompletedSchema);
         switch (reply.result) {
           case ReadStreamResult.Success: {
             const events = new Array<ResolvedEvent>(reply.events.length);
@@ -228,8 +229,8 @@ export function readAllOperation(
           ? TcpCommand.FilteredReadAllEventsForwardCompleted
           : TcpCommand.FilteredReadAllEventsBackwardCompleted,
         credentials: context.credentials,
-        decode(payload, command) {
-          const reply = decodeMessage(FilteredReadAllEventsCompletedSchema, payload, command);
+        decode(message) {
+          const reply = bodyOf(message, FilteredReadAllEventsCompletedSchema);
           if (reply.result !== FilteredReadAllResult.Success) {
             return decodeFailure(reply.result, FilteredReadAllResult[reply.result], reply.error);
           }
@@ -258,8 +259,8 @@ export function readAllOperation(
         ? TcpCommand.ReadAllEventsForwardCompleted
         : TcpCommand.ReadAllEventsBackwardCompleted,
       credentials: context.credentials,
-      decode(payload, command) {
-        const reply = decodeMessage(ReadAllEventsCompletedSchema, payload, command);
+      decode(message) {
+        const reply = bodyOf(message, ReadAllEventsCompletedSchema);
         if (reply.result !== ReadAllResult.Success) {
           return decodeFailure(reply.result, ReadAllResult[reply.result], reply.error);
         }

@@ -1,238 +1,58 @@
 /**
- * The resilient executor: an {@linkcode OperationExecutor} that owns the current
- * {@linkcode Connection}, makes a new one when it is lost, and re-sends the operations that were
- * waiting, as the official .NET client does (PROTOCOL.md §6.2).
+ * The executor: glue between the operation table (`operation_table.ts`), the retry decision
+ * (`retry_decision.ts`) and the connect loop (`connect_loop.ts`). It owns the current
+ * {@linkcode Connection}, makes a new one when it is lost and re-sends the operations that were
+ * waiting, as the official .NET client does (docs/protocol.md §6.2):
  *
- * - A lost connection (server close, socket error, heartbeat timeout, malformed frame) moves the
- *   state to `reconnecting`; every `delay(attempt)` the executor dials again (through the endpoint
- *   source, which may run cluster discovery), up to `maxAttempts`, then closes for good.
- * - Operations are queued while there is no connection and sent when one is up. Operations in
- *   flight on a lost connection are re-sent on the next one, each attempt with a fresh correlation
- *   id (a late reply to an old attempt is ignored). Appends stay exactly-once because a re-sent
- *   request carries the same event ids (`createRequest()` is repeatable), so the server's
- *   idempotency rules (PROTOCOL.md §4.5) answer a duplicate with the original result.
- * - NotHandled NotReady/TooBusy (and NotLeader without leader info) re-sends after `retryDelay`;
- *   NotHandled NotLeader with the leader's endpoint reconnects to that endpoint, then re-sends.
- *   NotLeader is only ever sent for requests with `require_leader` set, so an operation that does
- *   not require the leader never triggers the redirect.
- * - Every send counts as an attempt; when an attempt fails retriably and `maxRetries` re-sends
- *   were already made, the operation fails with {@linkcode RetriesExhaustedError} carrying the
- *   number of attempts.
- * - The per-call `timeout` is the caller's deadline across all attempts (including time spent
- *   queued): when it passes the operation fails with {@linkcode OperationTimeoutError}. A server that
- *   silently stopped answering is found by the connection's heartbeats, not by operation timeouts.
- *
- * Subscriptions hook in two ways: an operation that implements {@linkcode ReconnectAware} is
- * re-sent on the next connection after its confirmed subscription's connection was lost (its
- * `createRequest()` builds the request from where it got to), and {@linkcode
- * ReconnectingExecutor.onReconnect} tells listeners when a new connection replaced a lost one.
+ * - Operations are queued while there is no connection and sent when one is up; in flight on a
+ *   lost connection, they are re-sent on the next one, each attempt with a fresh correlation id.
+ *   Appends stay exactly-once because a re-sent request carries the same event ids
+ *   (`createRequest()` is repeatable) and the server's idempotency answers a duplicate with the
+ *   original result.
+ * - Each call has one deadline (its `timeout`, across attempts and time spent queued) and at most
+ *   one listener on the caller's signal, both owned here.
+ * - With reconnection disabled (`maxAttempts` 0) it is the single-connection executor: the loss
+ *   of the connection closes it.
  *
  * @module
  */
 
-import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import {
-  ConnectionClosedError,
-  NotHandledError,
-  OperationTimeoutError,
-  RetriesExhaustedError,
-} from "../errors.ts";
-import { newGuid } from "../wire/guid.ts";
-import type { Package } from "../wire/package_codec.ts";
-import { TcpCommand } from "../wire/tcp_command.ts";
-import { isRetriable } from "./backoff.ts";
-import {
-  Connection,
-  type ConnectionState,
-  type ExecuteOptions,
-  type OperationExecutor,
-} from "./connection.ts";
-import { StateBroadcaster } from "./connection_state.ts";
-import { leaderEndpoint } from "./leader_info.ts";
-import type { Disposition, Operation, OutgoingRequest } from "./operation.ts";
-import {
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_RETRY_DELAY_MS,
-  type ReconnectionOptions,
-  type ReconnectionPolicy,
-  resolveCount,
-  resolveReconnection,
-} from "./reconnection_policy.ts";
-import { TlsCertificateError } from "./tls.ts";
-import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import type { Clock } from "../clock.ts";
+import { ConnectionClosedError, OperationTimeoutError } from "../errors.ts";
+import { Connection, type ConnectionEvents, type ConnectionSettings } from "./connection.ts";
+import { type ConnectionState, StateBroadcaster } from "./connection_state.ts";
+import { connectLoop } from "./connect_loop.ts";
+import type { ExecuteOptions, OperationExecutor } from "./executor.ts";
+import { pickLeader } from "./leader_info.ts";
+import type { Decision, Operation, OutgoingRequest } from "./operation.ts";
+import { type Entry, OperationTable } from "./operation_table.ts";
+import type { ReconnectionPolicy } from "./reconnection_policy.ts";
+import { type Action, decide, type Outcome, type RetryPolicy } from "./retry_decision.ts";
+import type { EndpointSource } from "./endpoint_source.ts";
+import type { Dialer, Endpoint, TlsOptions } from "./transport.ts";
 
-/**
- * Where to connect: given the endpoint whose connection just failed (if any), resolves the
- * endpoint to dial. A fixed endpoint, or cluster discovery (see {@linkcode discoveryEndpoints}).
- */
-export type EndpointSource = (
-  failed: Endpoint | undefined,
-  signal: AbortSignal,
-) => Promise<Endpoint>;
-
-/**
- * Implemented by operations that outlive their first reply (subscriptions). When the connection
- * carrying a *confirmed* one is lost, the executor asks it: `true` means "re-send me on the next
- * connection" (the executor calls `createRequest()` again and routes the new replies to
- * `handle()`; the re-send does not count against `maxRetries`), `false` means "fail me with
- * `error`". Operations lost before their first settling reply are retried like any other.
- */
-export interface ReconnectAware {
-  /** Decides whether to be re-sent after a connection loss. */
-  onConnectionLost(error: Error): boolean;
-}
-
-/** Options of {@linkcode ReconnectingExecutor.open}. */
-export interface ReconnectingExecutorOptions {
-  /** Where to connect: a fixed endpoint or an {@linkcode EndpointSource}. */
-  readonly endpoint: Endpoint | EndpointSource;
-  /** Opens byte streams (default `Deno.connect`/`Deno.connectTls`). */
-  readonly dialer?: Dialer;
+/** The executor's resolved settings (built by `settings.ts`; no defaults here). */
+export interface ExecutorSettings {
+  /** Settings of each connection. */
+  readonly connection: ConnectionSettings;
+  /** Opens byte streams. */
+  readonly dialer: Dialer;
   /** TLS settings, or undefined for plain TCP. */
-  readonly tls?: TlsOptions;
-  /** Connection name sent in IdentifyClient, the same on every connection (default `ES-<guid>`). */
-  readonly name?: string;
-  /** Default deadline of an operation in ms, across its attempts (default 7000). */
-  readonly operationTimeout?: number;
-  /** Time allowed for each dial plus handshake, in ms (default 7000). */
-  readonly connectTimeout?: number;
-  /** Heartbeat interval in ms (default 750). */
-  readonly heartbeatInterval?: number;
-  /** Heartbeat timeout in ms (default 1500). */
-  readonly heartbeatTimeout?: number;
-  /** Largest package accepted or sent. */
-  readonly maxPackageSize?: number;
-  /** Reconnection delay and attempts, or `false` to never reconnect (default 100 ms, 10). */
-  readonly reconnection?: ReconnectionOptions | false;
-  /**
-   * Re-sends allowed per operation, or `"forever"` (default 10, as the .NET client). With 0 an
-   * operation fails with the error of its only attempt instead of `RetriesExhaustedError`.
-   */
-  readonly maxRetries?: number | "forever";
-  /** Pause before re-sending after NotHandled NotReady/TooBusy, in ms (default 200). */
-  readonly retryDelay?: number;
-  /** Timers (default: the system clock). */
-  readonly clock?: Clock;
+  readonly tls: TlsOptions | undefined;
+  /** Time allowed for each dial plus handshake, in ms. */
+  readonly connectTimeout: number;
+  /** Default deadline of an operation, in ms. */
+  readonly operationTimeout: number;
+  /** Re-sends and their delay. */
+  readonly retry: RetryPolicy;
+  /** Reconnection delay and attempts (0 attempts: a single connection). */
+  readonly reconnection: ReconnectionPolicy;
+  /** Timers. */
+  readonly clock: Clock;
 }
 
-/** What {@linkcode ReconnectingExecutor.onReconnect} listeners get. */
-export interface ReconnectInfo {
-  /** The endpoint of the new connection. */
-  readonly endpoint: Endpoint;
-  /** Why the previous connection ended. */
-  readonly error: Error | undefined;
-}
-
-/**
- * Turns a cluster discoverer into an {@linkcode EndpointSource}: each connection (after a failure:
- * each reconnection) runs discovery, asking the last gossip's members first and skipping the node
- * that failed (PROTOCOL.md §5.3).
- *
- * @example
- * ```ts ignore
- * import { ClusterDiscoverer } from "./discovery/discover_node.ts";
- * import { discoveryEndpoints, ReconnectingExecutor } from "./reconnecting_executor.ts";
- * const discoverer = new ClusterDiscoverer({ seeds: ["10.0.0.1:2113", "10.0.0.2:2113"] });
- * const executor = await ReconnectingExecutor.open({ endpoint: discoveryEndpoints(discoverer) });
- * ```
- */
-export function discoveryEndpoints(discoverer: {
-  discover(
-    failed?: { host: string; port: number },
-    signal?: AbortSignal,
-  ): Promise<{ host: string; port: number }>;
-}): EndpointSource {
-  return async (failed, signal) => {
-    const node = await discoverer.discover(
-      failed && { host: failed.hostname, port: failed.port },
-      signal,
-    );
-    return { hostname: node.host, port: node.port };
-  };
-}
-
-/** One operation handed to the executor, across its attempts. */
-interface Entry {
-  readonly operation: Operation<unknown>;
-  /** Deadline in ms (the call's timeout). */
-  readonly timeout: number;
-  /** Aborted when the entry ends, or by the caller's signal: stops the current attempt. */
-  readonly controller: AbortController;
-  readonly signal: AbortSignal;
-  /** Sends so far. */
-  attempts: number;
-  /** The attempt on the wire, if any. */
-  attempt: Attempt | undefined;
-  /** The connection carrying `attempt`. */
-  connection: Connection | undefined;
-  /** Settled by a reply (a subscription may still be attached). */
-  settled: boolean;
-  /** Over: the executor forgets it. */
-  finished: boolean;
-  deadline: TimerHandle | undefined;
-  retryTimer: TimerHandle | undefined;
-  removeAbortListener: (() => void) | undefined;
-}
-
-/**
- * One send of an operation: what the connection's dispatcher sees. It forwards packages to the
- * operation but keeps the connection's `fail()` calls (connection lost, NotHandled, timeout) for
- * the executor, which decides between re-sending and failing the operation.
- */
-class Attempt implements Operation<unknown> {
-  readonly name: string;
-  readonly credentials: Operation<unknown>["credentials"];
-  readonly result: Promise<unknown>;
-  /** The leader endpoint of a NotHandled(NotLeader) reply. */
-  leader: Endpoint | undefined;
-  /** The last disposition was `continue` (a subscription). */
-  continuing = false;
-  readonly #operation: Operation<unknown>;
-  readonly #tls: boolean;
-  readonly #onFail: (attempt: Attempt, error: Error) => void;
-  readonly #onComplete: (attempt: Attempt) => void;
-  #reject!: (error: Error) => void;
-
-  constructor(
-    operation: Operation<unknown>,
-    tls: boolean,
-    onFail: (attempt: Attempt, error: Error) => void,
-    onComplete: (attempt: Attempt) => void,
-  ) {
-    this.name = operation.name;
-    this.credentials = operation.credentials;
-    this.#operation = operation;
-    this.#tls = tls;
-    this.#onFail = onFail;
-    this.#onComplete = onComplete;
-    this.result = new Promise((resolve, reject) => {
-      this.#reject = reject;
-      operation.result.then(resolve, reject);
-    });
-  }
-
-  createRequest(): OutgoingRequest {
-    return this.#operation.createRequest();
-  }
-
-  handle(pkg: Package): Disposition {
-    if (pkg.command === TcpCommand.NotHandled) this.leader = leaderEndpoint(pkg, this.#tls);
-    const disposition = this.#operation.handle(pkg);
-    this.continuing = disposition.kind === "continue";
-    if (disposition.kind === "complete") this.#onComplete(this);
-    return disposition;
-  }
-
-  fail(error: Error): void {
-    this.#reject(error);
-    this.#onFail(this, error);
-  }
-}
-
-function noop(): void {}
-
-function isReconnectAware(operation: unknown): operation is ReconnectAware {
-  return typeof (operation as Partial<ReconnectAware>).onConnectionLost === "function";
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError");
 }
 
 function sameEndpoint(a: Endpoint | undefined, b: Endpoint | undefined): boolean {
@@ -245,33 +65,28 @@ function sameEndpoint(a: Endpoint | undefined, b: Endpoint | undefined): boolean
  * @example
  * ```ts ignore
  * import { ReconnectingExecutor } from "./reconnecting_executor.ts";
- * import { exponentialBackoff } from "./backoff.ts";
- * await using executor = await ReconnectingExecutor.open({
- *   endpoint: { hostname: "localhost", port: 1113 },
- *   reconnection: { delay: exponentialBackoff({ maxMs: 5000 }), maxAttempts: "forever" },
- * });
- * for await (const state of executor.states()) console.log(state.status);
+ * import { endpointSource } from "./endpoint_source.ts";
+ * import { resolveSettings } from "./settings.ts";
+ * const settings = resolveSettings("localhost:1113");
+ * await using executor = await ReconnectingExecutor.open(
+ *   settings.executor,
+ *   endpointSource(settings),
+ * );
  * ```
  */
 export class ReconnectingExecutor implements OperationExecutor {
+  readonly #settings: ExecutorSettings;
   readonly #source: EndpointSource;
-  readonly #dialer: Dialer;
-  readonly #tls: TlsOptions | undefined;
-  readonly #name: string;
-  readonly #operationTimeout: number;
-  readonly #connectTimeout: number;
-  readonly #options: ReconnectingExecutorOptions;
-  readonly #policy: ReconnectionPolicy;
-  readonly #maxRetries: number;
-  readonly #retryDelay: number;
   readonly #clock: Clock;
   readonly #states: StateBroadcaster;
-  readonly #entries = new Set<Entry>();
-  readonly #byOperation = new Map<Operation<unknown>, Entry>();
-  readonly #reconnectListeners = new Set<(info: ReconnectInfo) => void>();
-  /** Aborted by `close()`: stops dials and reconnection delays. */
+  readonly #table: OperationTable;
+  /** Aborted by `close()`: stops the connect loop. */
   readonly #closing = new AbortController();
-  #queue: Entry[] = [];
+  readonly #events: ConnectionEvents = {
+    decided: (connection, operation, decision) => this.#decided(connection, operation, decision),
+    closed: (connection, error, operations) =>
+      this.#connectionClosed(connection, error, operations),
+  };
   #connection: Connection | undefined;
   #endpoint: Endpoint | undefined;
   /** The endpoint of the connection that was lost last (for discovery). */
@@ -281,23 +96,12 @@ export class ReconnectingExecutor implements OperationExecutor {
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(options: ReconnectingExecutorOptions) {
-    const endpoint = options.endpoint;
-    this.#source = typeof endpoint === "function" ? endpoint : () => Promise.resolve(endpoint);
-    this.#dialer = options.dialer ?? tcpDialer;
-    this.#tls = options.tls;
-    this.#name = options.name ?? `ES-${newGuid()}`;
-    this.#operationTimeout = options.operationTimeout ?? 7000;
-    this.#connectTimeout = options.connectTimeout ?? 7000;
-    this.#policy = resolveReconnection(options.reconnection);
-    this.#maxRetries = resolveCount(options.maxRetries, DEFAULT_MAX_RETRIES, "maxRetries");
-    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
-    if (!Number.isFinite(this.#retryDelay) || this.#retryDelay < 0) {
-      throw new RangeError(`Invalid option "retryDelay" ${this.#retryDelay}: expected ms >= 0`);
-    }
-    this.#clock = options.clock ?? systemClock;
-    this.#options = options;
-    this.#states = new StateBroadcaster({ status: "connecting", name: this.#name });
+  private constructor(settings: ExecutorSettings, source: EndpointSource) {
+    this.#settings = settings;
+    this.#source = source;
+    this.#clock = settings.clock;
+    this.#table = new OperationTable(settings.clock);
+    this.#states = new StateBroadcaster({ status: "connecting", name: settings.connection.name });
   }
 
   /**
@@ -305,11 +109,13 @@ export class ReconnectingExecutor implements OperationExecutor {
    * the server has identified the connection.
    *
    * @throws {ConnectionClosedError} when every attempt failed; `cause` is the last failure
-   * @throws {RangeError} for an invalid option
    */
-  static async open(options: ReconnectingExecutorOptions): Promise<ReconnectingExecutor> {
-    const executor = new ReconnectingExecutor(options);
-    await executor.#connectLoop(undefined, true);
+  static async open(
+    settings: ExecutorSettings,
+    source: EndpointSource,
+  ): Promise<ReconnectingExecutor> {
+    const executor = new ReconnectingExecutor(settings, source);
+    await executor.#connect(undefined, true);
     return executor;
   }
 
@@ -325,7 +131,7 @@ export class ReconnectingExecutor implements OperationExecutor {
 
   /** Operations not yet finished (queued, in flight, or attached subscriptions). */
   get pendingOperations(): number {
-    return this.#entries.size;
+    return this.#table.size;
   }
 
   /**
@@ -353,22 +159,10 @@ export class ReconnectingExecutor implements OperationExecutor {
   }
 
   /**
-   * Calls `listener` each time a new connection replaced a lost one (after queued operations
-   * were re-sent); returns a function that stops it. The hook for subscriptions that resubscribe
-   * by themselves.
-   */
-  onReconnect(listener: (info: ReconnectInfo) => void): () => void {
-    this.#reconnectListeners.add(listener);
-    return () => {
-      this.#reconnectListeners.delete(listener);
-    };
-  }
-
-  /**
    * Runs `operation`, re-sending it after connection losses and NotHandled replies.
    *
-   * @throws {ConnectionClosedError} if the executor is closed or closes for good
-   * @throws {OperationTimeoutError} if the deadline (`timeout`) passes first
+   * @throws {OperationTimeoutError} when the call's timeout passes first
+   * @throws {ConnectionClosedError} when the executor closes first
    * @throws {RetriesExhaustedError} after `maxRetries` re-sends
    */
   execute<T>(operation: Operation<T>, options: ExecuteOptions = {}): Promise<T> {
@@ -376,346 +170,267 @@ export class ReconnectingExecutor implements OperationExecutor {
       operation.fail(new ConnectionClosedError("The connection is closed"));
       return operation.result;
     }
-    const timeout = options.timeout ?? this.#operationTimeout;
-    const controller = new AbortController();
-    const entry: Entry = {
-      operation: operation as Operation<unknown>,
-      timeout,
-      controller,
-      signal: options.signal
-        ? AbortSignal.any([options.signal, controller.signal])
-        : controller.signal,
-      attempts: 0,
-      attempt: undefined,
-      connection: undefined,
-      settled: false,
-      finished: false,
-      deadline: undefined,
-      retryTimer: undefined,
-      removeAbortListener: undefined,
-    };
     const userSignal = options.signal;
     if (userSignal?.aborted) {
       operation.fail(abortReason(userSignal));
       return operation.result;
     }
-    this.#entries.add(entry);
-    this.#byOperation.set(entry.operation, entry);
-    if (userSignal) {
-      const onAbort = (): void => this.#finish(entry, abortReason(userSignal));
-      userSignal.addEventListener("abort", onAbort, { once: true });
-      entry.removeAbortListener = () => userSignal.removeEventListener("abort", onAbort);
-    }
+    const timeout = options.timeout ?? this.#settings.operationTimeout;
+    const entry: Entry = {
+      operation: operation as Operation<unknown>,
+      timeout,
+      done: new AbortController(),
+      deadline: undefined,
+      attempts: 0,
+      state: { kind: "queued" },
+    };
+    this.#table.add(entry);
+    userSignal?.addEventListener(
+      "abort",
+      () => this.#apply(entry, { kind: "fail", error: abortReason(userSignal) }),
+      { once: true, signal: entry.done.signal },
+    );
     entry.deadline = this.#clock.setTimeout(() => {
       entry.deadline = undefined;
-      this.#finish(entry, new OperationTimeoutError(operation.name, timeout));
+      this.#apply(entry, {
+        kind: "fail",
+        error: new OperationTimeoutError(operation.name, timeout),
+      });
     }, timeout);
-    operation.result.then(() => this.#settle(entry), () => this.#settle(entry));
-    this.#dispatch(entry);
+    this.#dispatchQueued();
     return operation.result;
   }
 
   /**
-   * Sends one more package with an attached operation's current correlation id (an unsubscribe,
-   * an ack).
+   * Sends one more package with a running operation's current correlation id.
    *
    * @throws {ConnectionClosedError} while there is no connection for it
    */
   async sendFor(operation: Operation<unknown>, request: OutgoingRequest): Promise<void> {
-    const entry = this.#byOperation.get(operation);
-    if (!entry?.attempt || !entry.connection) {
+    const state = this.#table.get(operation)?.state;
+    if (state?.kind !== "sent" && state?.kind !== "attached") {
       throw new ConnectionClosedError(`${operation.name} is not on a live connection`);
     }
-    await entry.connection.sendFor(entry.attempt, request);
+    await state.connection.sendFor(operation, request);
   }
 
   /** Forgets an operation without failing it (a subscription that ended by itself). */
   release(operation: Operation<unknown>): void {
-    const entry = this.#byOperation.get(operation);
-    if (!entry) return;
-    if (entry.attempt && entry.connection) entry.connection.release(entry.attempt);
-    entry.attempt = undefined;
-    this.#forget(entry);
+    const entry = this.#table.get(operation);
+    if (entry) this.#apply(entry, { kind: "forget" });
   }
 
-  // ---- operations ----------------------------------------------------------------------------
+  // ---- the transition function ----------------------------------------------------------------
 
-  /** Sends now if connected, else queues. */
-  #dispatch(entry: Entry): void {
-    if (entry.finished) return;
-    const connection = this.#connection;
-    if (connection && connection.state.status === "connected") this.#send(entry, connection);
-    else this.#queue.push(entry);
-  }
-
-  #send(entry: Entry, connection: Connection): void {
-    const attempt = new Attempt(
-      entry.operation,
-      this.#tls !== undefined,
-      (failed, error) => this.#attemptFailed(entry, failed, error),
-      (done) => this.#attemptCompleted(entry, done),
-    );
-    if (!entry.settled) entry.attempts++;
-    entry.attempt = attempt;
-    entry.connection = connection;
-    connection.execute(attempt, {
-      signal: entry.signal,
-      // The executor's own deadline timer fires first; this only keeps the connection from
-      // applying its default timeout to the attempt.
-      timeout: entry.settled ? this.#operationTimeout : entry.timeout + 1,
-    }).then(noop, noop);
-  }
-
-  /** The operation settled (its reply came, or it was failed). */
-  #settle(entry: Entry): void {
-    entry.settled = true;
-    this.#clearTimers(entry);
-    // A subscription stays attached while its dispatcher registration lives.
-    if (!entry.attempt?.continuing) this.#forget(entry);
-  }
-
-  /** The dispatcher forgot the attempt: an attached subscription that ended is forgotten too. */
-  #attemptCompleted(entry: Entry, attempt: Attempt): void {
-    if (attempt !== entry.attempt || !entry.settled) return; // #settle forgets one-shot ones.
-    entry.attempt = undefined;
-    entry.connection = undefined;
-    this.#forget(entry);
-  }
-
-  #attemptFailed(entry: Entry, attempt: Attempt, error: Error): void {
-    if (attempt !== entry.attempt) return;
-    entry.attempt = undefined;
-    entry.connection = undefined;
-    if (entry.finished) return;
-    if (this.#closed) {
-      this.#finish(entry, new ConnectionClosedError("The connection is closed", { cause: error }));
-      return;
-    }
-    if (entry.settled) {
-      // A confirmed subscription whose connection went away.
-      if (
-        isRetriable(error) && isReconnectAware(entry.operation) &&
-        entry.operation.onConnectionLost(error)
-      ) {
-        this.#dispatch(entry);
-      } else {
-        this.#finish(entry, error);
-      }
-      return;
-    }
-    if (error instanceof OperationTimeoutError || entry.signal.aborted) {
-      this.#finish(
-        entry,
-        entry.signal.aborted
-          ? abortReason(entry.signal)
-          : new OperationTimeoutError(entry.operation.name, entry.timeout),
-      );
-      return;
-    }
-    if (!isRetriable(error)) {
-      this.#finish(entry, error);
-      return;
-    }
-    if (entry.attempts > this.#maxRetries) {
-      // Without retries there is nothing "exhausted": the attempt's own error is the answer.
-      this.#finish(
-        entry,
-        this.#maxRetries === 0
-          ? error
-          : new RetriesExhaustedError(entry.operation.name, entry.attempts, { cause: error }),
-      );
-      return;
-    }
-    if (error instanceof NotHandledError) {
-      if (error.reason === "NotLeader" && attempt.leader) {
-        this.#queue.push(entry);
-        this.#redirectTo(attempt.leader, error);
+  /** Applies `action` to `entry`: the one place where an operation's state changes. */
+  #apply(entry: Entry, action: Action): void {
+    const state = entry.state;
+    if (state.kind === "done") return;
+    switch (action.kind) {
+      case "keep":
+        return;
+      case "attach":
+        if (state.kind === "sent") {
+          this.#table.move(entry, { kind: "attached", connection: state.connection });
+        }
+        return;
+      case "forget":
+        if (state.kind === "sent" || state.kind === "attached") {
+          state.connection.release(entry.operation);
+        }
+        this.#table.move(entry, { kind: "done" });
+        return;
+      case "fail":
+        this.#apply(entry, { kind: "forget" });
+        entry.operation.fail(action.error);
+        return;
+      case "requeue":
+        this.#table.move(entry, { kind: "queued" });
+        this.#dispatchQueued();
+        return;
+      case "retry-after": {
+        const timer = this.#clock.setTimeout(
+          () => this.#apply(entry, { kind: "requeue" }),
+          action.delay,
+        );
+        this.#table.move(entry, { kind: "waiting", timer });
         return;
       }
-      entry.retryTimer = this.#clock.setTimeout(() => {
-        entry.retryTimer = undefined;
-        this.#dispatch(entry);
-      }, this.#retryDelay);
-      return;
+      case "redirect": {
+        this.#table.move(entry, { kind: "queued" });
+        const leader = pickLeader(action.leader, this.#settings.tls !== undefined);
+        if (leader) this.#redirectTo(leader);
+        else this.#dispatchQueued();
+        return;
+      }
     }
-    // The connection is gone (or going): the entry waits for the next one.
-    this.#dispatch(entry);
   }
 
-  /** Ends an entry with `error`: the operation fails, its attempt is withdrawn. */
-  #finish(entry: Entry, error: Error): void {
-    if (entry.finished) return;
-    const { attempt, connection } = entry;
-    entry.attempt = undefined;
-    entry.connection = undefined;
-    this.#forget(entry);
-    // An attached subscription is no longer watched by the connection's abort listener.
-    if (attempt && connection) connection.release(attempt);
-    entry.controller.abort(error);
-    entry.operation.fail(error);
+  #outcome(entry: Entry, outcome: Outcome): void {
+    const facts = {
+      name: entry.operation.name,
+      attempts: entry.attempts,
+      attached: entry.state.kind === "attached",
+      closing: this.#closed !== undefined,
+    };
+    this.#apply(entry, decide(facts, outcome, this.#settings.retry));
   }
 
-  #forget(entry: Entry): void {
-    if (entry.finished) return;
-    entry.finished = true;
-    this.#clearTimers(entry);
-    entry.removeAbortListener?.();
-    this.#entries.delete(entry);
-    const queued = this.#queue.indexOf(entry);
-    if (queued >= 0) this.#queue.splice(queued, 1);
-    if (this.#byOperation.get(entry.operation) === entry) this.#byOperation.delete(entry.operation);
+  /** Sends every queued entry if there is a connection. */
+  #dispatchQueued(): void {
+    const connection = this.#connection;
+    if (!connection || connection.closed) return;
+    for (const entry of this.#table.takeQueued()) {
+      entry.attempts++;
+      this.#table.move(entry, { kind: "sent", connection });
+      // An operation that cannot be encoded fails itself and is never registered.
+      if (!connection.send(entry.operation)) this.#table.move(entry, { kind: "done" });
+    }
   }
 
-  #clearTimers(entry: Entry): void {
-    if (entry.deadline !== undefined) this.#clock.clearTimeout(entry.deadline);
-    if (entry.retryTimer !== undefined) this.#clock.clearTimeout(entry.retryTimer);
-    entry.deadline = undefined;
-    entry.retryTimer = undefined;
+  #decided(connection: Connection, operation: Operation<unknown>, decision: Decision): void {
+    const entry = this.#table.get(operation);
+    if (!entry) return;
+    const state = entry.state;
+    if ((state.kind !== "sent" && state.kind !== "attached") || state.connection !== connection) {
+      return; // a late answer to an abandoned attempt
+    }
+    this.#outcome(entry, decision);
   }
 
-  // ---- connections ---------------------------------------------------------------------------
+  #connectionClosed(
+    connection: Connection,
+    error: Error | undefined,
+    operations: Operation<unknown>[],
+  ): void {
+    if (connection === this.#connection) {
+      // Lost (not closed on purpose by a redirect or close()): reconnect.
+      this.#connection = undefined;
+      this.#failed = this.#endpoint;
+      const why = error ?? new ConnectionClosedError("The connection closed");
+      // Without reconnection the executor closes at once, with the connection's own error.
+      if (this.#settings.reconnection.maxAttempts === 0) {
+        this.#shutdown(this.#giveUp(0, why), true).catch(() => {});
+      } else {
+        this.#startLoop(why);
+      }
+    }
+    const lost = error instanceof ConnectionClosedError
+      ? error
+      : new ConnectionClosedError("The connection was closed", { cause: error });
+    for (const operation of operations) {
+      const entry = this.#table.get(operation);
+      const state = entry?.state;
+      if (
+        (state?.kind === "sent" || state?.kind === "attached") && state.connection === connection
+      ) {
+        this.#outcome(entry!, { kind: "lost", error: lost });
+      }
+    }
+  }
+
+  // ---- connections ----------------------------------------------------------------------------
 
   /** Leaves the current connection for the leader's endpoint. */
-  #redirectTo(leader: Endpoint, error: Error): void {
+  #redirectTo(leader: Endpoint): void {
     if (sameEndpoint(this.#redirect, leader) && this.#loop) return;
     this.#redirect = leader;
     const connection = this.#connection;
     this.#connection = undefined;
-    this.#startLoop(error);
-    // Its in-flight attempts fail with ConnectionClosedError and join the queue.
-    connection?.close().catch(noop);
+    this.#startLoop(undefined);
+    // Its in-flight operations come back through `closed` and join the queue.
+    connection?.close().catch(() => {});
   }
 
   #startLoop(error: Error | undefined): void {
     if (this.#loop || this.#closed) return;
-    this.#loop = this.#connectLoop(error, false).catch(noop).finally(() => {
+    this.#loop = this.#connect(error, false).catch(() => {}).finally(() => {
       this.#loop = undefined;
     });
   }
 
   /**
-   * Dials until a connection is up. The first connection (`initial`) tries once plus the policy's
-   * attempts and throws when all fail; a reconnection closes the executor instead.
+   * Runs the connect loop. The first connection (`initial`) throws when it fails; a lost one
+   * closes the executor instead.
    */
-  async #connectLoop(error: Error | undefined, initial: boolean): Promise<void> {
-    const closing = this.#closing.signal;
-    let lastError = error;
-    let tries = 0;
-    for (let attempt = initial ? 0 : 1; attempt <= this.#policy.maxAttempts; attempt++) {
-      if (attempt > 0) {
-        if (!initial) {
-          this.#states.set({ status: "reconnecting", name: this.#name, attempt, error: lastError });
-        }
-        // A redirect to the leader goes at once; anything else waits for the policy's delay.
-        if (this.#redirect === undefined || attempt > 1) {
-          try {
-            await delay(this.#clock, this.#policy.delay(attempt), closing);
-          } catch {
-            break;
-          }
-        }
-      }
-      if (closing.aborted) break;
-      tries++;
-      try {
-        const { connection, endpoint } = await this.#dial(closing);
-        if (closing.aborted) {
-          await connection.close();
-          break;
-        }
-        this.#adopt(connection, endpoint, initial ? undefined : lastError ?? error);
+  async #connect(error: Error | undefined, initial: boolean): Promise<void> {
+    const name = this.#settings.connection.name;
+    const policy = this.#settings.reconnection;
+    const result = await connectLoop({
+      first: initial ? 0 : 1,
+      maxAttempts: policy.maxAttempts,
+      delay: policy.delay,
+      immediate: this.#redirect !== undefined,
+      clock: this.#clock,
+      signal: this.#closing.signal,
+      error,
+      onRetry: (attempt, last) => {
+        if (attempt > 1) this.#redirect = undefined;
+        if (!initial) this.#states.set({ status: "reconnecting", name, attempt, error: last });
+      },
+      dial: (signal) => this.#dial(signal),
+    });
+    if (result.kind === "connected") {
+      if (this.#closed) {
+        await result.connection.connection.close();
+      } else {
+        this.#adopt(result.connection.connection, result.connection.endpoint);
         return;
-      } catch (cause) {
-        if (closing.aborted) break;
-        if (
-          cause instanceof TypeError || cause instanceof RangeError ||
-          cause instanceof TlsCertificateError
-        ) {
-          // Misuse (a bad option, an unreadable CA file) or an untrusted certificate: dialing
-          // again will not help.
-          lastError = cause;
-          break;
-        }
-        lastError = cause instanceof Error ? cause : new Error(String(cause));
-        this.#redirect = undefined;
       }
     }
-    if (this.#closed) {
+    if (result.kind !== "failed" || this.#closed) {
       if (initial) throw new ConnectionClosedError("The connection was closed while connecting");
       return;
     }
-    // Without reconnection the lost connection's own error says it best.
-    const failure = tries === 0 && lastError instanceof ConnectionClosedError
-      ? lastError
-      : new ConnectionClosedError(
-        tries === 0
-          ? "The connection was lost and reconnection is disabled"
-          : `Cannot connect after ${tries} attempt${tries === 1 ? "" : "s"}: ${
-            lastError?.message ?? "unknown error"
-          }`,
-        { cause: lastError },
-      );
+    const failure = this.#giveUp(result.tries, result.error);
     await this.#shutdown(failure, true);
     if (initial) throw failure;
   }
 
+  /** The error the executor closes with after `tries` failed tries ending with `last`. */
+  #giveUp(tries: number, last: Error | undefined): ConnectionClosedError {
+    // Without reconnection the lost connection's own error says it best.
+    if (tries === 0 && last instanceof ConnectionClosedError) return last;
+    return new ConnectionClosedError(
+      tries === 0
+        ? "The connection was lost and reconnection is disabled"
+        : `Cannot connect after ${tries} attempt${tries === 1 ? "" : "s"}: ${
+          last?.message ?? "unknown error"
+        }`,
+      { cause: last },
+    );
+  }
+
+  /** One try: choose the endpoint, dial, handshake, all within `connectTimeout`. */
   async #dial(closing: AbortSignal): Promise<{ connection: Connection; endpoint: Endpoint }> {
     const timeout = new AbortController();
     const timer = this.#clock.setTimeout(
       () => timeout.abort(new DOMException("Connecting timed out", "TimeoutError")),
-      this.#connectTimeout,
+      this.#settings.connectTimeout,
     );
     const signal = AbortSignal.any([closing, timeout.signal]);
     try {
       const endpoint = this.#redirect ?? await this.#source(this.#failed, signal);
-      const duplex = await this.#dialer(endpoint, { tls: this.#tls, signal });
-      const connection = await Connection.open(duplex, {
-        name: this.#name,
-        operationTimeout: this.#operationTimeout,
-        handshakeTimeout: this.#connectTimeout,
-        heartbeatInterval: this.#options.heartbeatInterval,
-        heartbeatTimeout: this.#options.heartbeatTimeout,
-        maxPackageSize: this.#options.maxPackageSize,
-        clock: this.#clock,
+      const duplex = await this.#settings.dialer(endpoint, { tls: this.#settings.tls, signal });
+      const connection = await Connection.open(
+        duplex,
+        this.#settings.connection,
+        this.#events,
         signal,
-      });
+      );
       return { connection, endpoint };
     } finally {
       this.#clock.clearTimeout(timer);
     }
   }
 
-  #adopt(connection: Connection, endpoint: Endpoint, lostBecause: Error | undefined): void {
-    const reconnected = this.#states.current.status === "reconnecting";
+  #adopt(connection: Connection, endpoint: Endpoint): void {
     this.#connection = connection;
     this.#endpoint = endpoint;
     this.#redirect = undefined;
     this.#failed = undefined;
-    connection.watch((state) => {
-      if (state.status === "closed") this.#lost(connection, state.error);
-    });
-    this.#states.set({ status: "connected", name: this.#name });
-    const queued = this.#queue;
-    this.#queue = [];
-    for (const entry of queued) this.#dispatch(entry);
-    if (reconnected) {
-      for (const listener of [...this.#reconnectListeners]) {
-        try {
-          listener({ endpoint, error: lostBecause });
-        } catch {
-          // A listener's failure must not break the executor.
-        }
-      }
-    }
-    if (connection.state.status === "closed") this.#lost(connection, connection.state.error);
-  }
-
-  /** Called (synchronously, before its operations are failed) when a connection closes. */
-  #lost(connection: Connection, error: Error | undefined): void {
-    if (connection !== this.#connection) return; // Closed on purpose (redirect, close()).
-    this.#connection = undefined;
-    this.#failed = this.#endpoint;
-    this.#startLoop(error ?? new ConnectionClosedError("The connection closed"));
+    this.#states.set({ status: "connected", name: this.#settings.connection.name });
+    this.#dispatchQueued();
   }
 
   /** Closes for good: every pending operation fails with `error`. */
@@ -724,12 +439,13 @@ export class ReconnectingExecutor implements OperationExecutor {
       this.#closing.abort(error);
       const connection = this.#connection;
       this.#connection = undefined;
-      this.#states.set({ status: "closed", name: this.#name, error });
+      this.#states.set({ status: "closed", name: this.#settings.connection.name, error });
       const failure = error instanceof ConnectionClosedError
         ? error
         : new ConnectionClosedError("The connection is closed", { cause: error });
-      this.#queue = [];
-      for (const entry of [...this.#entries]) this.#finish(entry, failure);
+      for (const entry of this.#table.entries()) {
+        this.#apply(entry, { kind: "fail", error: failure });
+      }
       await connection?.close();
       // The loop itself shuts down when it gives up; it must not wait for itself.
       if (!fromLoop) await this.#loop;
@@ -749,25 +465,6 @@ export class ReconnectingExecutor implements OperationExecutor {
 
   /** `ReconnectingExecutor(<name>, <status>)`; never includes credentials. */
   toString(): string {
-    return `ReconnectingExecutor(${this.#name}, ${this.#states.current.status})`;
+    return `ReconnectingExecutor(${this.#settings.connection.name}, ${this.#states.current.status})`;
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError");
-}
-
-function delay(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

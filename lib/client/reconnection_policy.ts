@@ -1,23 +1,12 @@
 /**
- * How a reconnecting client behaves when its connection is lost: the delay before each
- * reconnection attempt and how many attempts it makes, and how often an operation caught by a
- * connection loss (or refused with NotHandled) is re-sent. Defaults are the .NET client's
- * (PROTOCOL.md §6.1): 100 ms between reconnections, 10 reconnections, 10 retries.
+ * The `reconnection` option and its resolution to a {@linkcode ReconnectionPolicy}: the delay
+ * before each reconnection attempt and how many attempts are made (defaults from `defaults.ts`).
  *
  * @module
  */
 
-import { type Backoff, constantBackoff, DEFAULT_RECONNECTION_DELAY_MS } from "./backoff.ts";
-
-/** The .NET client's `MaxReconnections`. */
-export const DEFAULT_MAX_RECONNECTIONS = 10;
-/** The .NET client's `MaxRetries`. */
-export const DEFAULT_MAX_RETRIES = 10;
-/**
- * Pause before re-sending an operation the server refused with NotHandled NotReady/TooBusy (the
- * .NET client retries on its next 200 ms timer tick).
- */
-export const DEFAULT_RETRY_DELAY_MS = 200;
+import { type Backoff, constantBackoff } from "./backoff.ts";
+import { DEFAULTS } from "./defaults.ts";
 
 /** What users pass as the `reconnection` option. */
 export interface ReconnectionOptions {
@@ -67,14 +56,14 @@ export function resolveReconnection(
       throw new TypeError(`Unknown reconnection option "${key}"`);
     }
   }
-  const delay = options.delay ?? DEFAULT_RECONNECTION_DELAY_MS;
+  const delay = options.delay ?? DEFAULTS.reconnectionDelay;
   let backoff: Backoff;
   if (typeof delay === "function") backoff = delay;
   else if (typeof delay === "number") backoff = constantBackoff(delay);
   else throw new TypeError('Invalid reconnection option "delay": expected ms or a function');
   return {
     delay: backoff,
-    maxAttempts: resolveCount(options.maxAttempts, DEFAULT_MAX_RECONNECTIONS, "maxAttempts"),
+    maxAttempts: resolveCount(options.maxAttempts, DEFAULTS.maxReconnections, "maxAttempts"),
   };
 }
 

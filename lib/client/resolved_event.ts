@@ -213,7 +213,7 @@ export function toRecordedEvent(record: EventRecord): RecordedEvent {
 
 /**
  * Maps a `ResolvedIndexedEvent` (stream reads, ReadEvent, persistent subscriptions). An absent
- * `event` with a `link` is an unresolvable link (data, PROTOCOL.md §4.10); both absent is a
+ * `event` with a `link` is an unresolvable link (data, docs/protocol.md §4.10); both absent is a
  * protocol violation, and so is an absent message (`context` names where it was expected).
  *
  * @throws {ProtocolError} `missing-field` when neither `event` nor `link` is present

@@ -1,8 +1,9 @@
 /**
- * What `connect()` accepts — `"host"`, `"host:port"`, a connection URL or an options object — and
- * its normalisation to {@linkcode ConnectionSettings} with the .NET client's defaults
- * (PROTOCOL.md §6.1, §6.4). Every bad value is a `TypeError`/`RangeError` naming the option,
- * never echoing credentials.
+ * Options resolved once. `connect()` accepts `"host"`, `"host:port"`, a connection URL (parsed by
+ * `connection_string.ts`) or an options object; {@linkcode resolveSettings} merges them with the
+ * one defaults table (`defaults.ts`), checks every value (a `TypeError`/`RangeError` naming the
+ * option, never echoing credentials) and returns {@linkcode ResolvedSettings}: nested slices, each
+ * complete, that the lower layers take as they are.
  *
  * @module
  */
@@ -10,15 +11,17 @@
 import { type Clock, systemClock } from "../clock.ts";
 import type { Credentials } from "../wire/package_codec.ts";
 import { checkCredentials, checkPositive } from "./call_options.ts";
-import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import { parseConnectionString } from "./connection_string.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { NODE_PREFERENCES, type NodePreference } from "./discovery/node_selection.ts";
+import type { ExecutorSettings } from "./reconnecting_executor.ts";
 import {
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_RETRY_DELAY_MS,
   type ReconnectionOptions,
   resolveCount,
   resolveReconnection,
 } from "./reconnection_policy.ts";
+import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import { newGuid } from "../wire/guid.ts";
 
 /** Cluster discovery by gossip: give gossip `seeds` or a `dns` name. */
 export interface DiscoveryOptions {
@@ -82,57 +85,33 @@ export interface ConnectOptions {
    * `() => Promise.resolve(store.connectPipe())` to use an in-memory pipe.
    */
   readonly transport?: Dialer;
+}
+
+/** What a call falls back to when it does not say. */
+export interface CallDefaults {
+  /** Default credentials. */
+  readonly credentials: Credentials | undefined;
+  /** Default `requireLeader`. */
+  readonly requireLeader: boolean;
+}
+
+/** Fully resolved settings: one slice per layer, every field set. */
+export interface ResolvedSettings {
+  /** Where to connect (unused when `discovery` is set). */
+  readonly endpoint: Endpoint;
+  /** Cluster discovery (checked), if requested. */
+  readonly discovery: DiscoveryOptions | undefined;
+  /** What calls fall back to. */
+  readonly calls: CallDefaults;
+  /** The executor's slice (connection, transport, retries, reconnection, timers). */
+  readonly executor: ExecutorSettings;
+}
+
+/** Seams tests reach and users do not: not part of {@linkcode ConnectOptions}. */
+export interface SettingsSeams {
   /** Timers (default: the system clock). */
   readonly clock?: Clock;
 }
-
-/** Normalised settings. */
-export interface ConnectionSettings {
-  /** Where to connect (ignored when `discovery` is set). */
-  readonly endpoint: Endpoint;
-  /** Default credentials. */
-  readonly credentials: Credentials | undefined;
-  /** Connection name, if given (else the connection makes one). */
-  readonly name: string | undefined;
-  /** TLS settings, or undefined for plain TCP. */
-  readonly tls: TlsOptions | undefined;
-  /** Default operation timeout in ms. */
-  readonly operationTimeout: number;
-  /** Connect timeout in ms. */
-  readonly connectTimeout: number;
-  /** Default requireLeader. */
-  readonly requireLeader: boolean;
-  /** Heartbeat interval in ms. */
-  readonly heartbeatInterval: number;
-  /** Heartbeat timeout in ms. */
-  readonly heartbeatTimeout: number;
-  /** Cluster discovery, if requested. */
-  readonly discovery: DiscoveryOptions | undefined;
-  /** The dialer. */
-  readonly dialer: Dialer;
-  /** The clock. */
-  readonly clock: Clock;
-  /** Reconnection options (checked), or false for a single connection. */
-  readonly reconnection: ReconnectionOptions | false;
-  /**
-   * Re-sends allowed per operation (`Infinity` for forever); undefined: 10, or 0 when
-   * `reconnection` is false.
-   */
-  readonly maxRetries: number | undefined;
-  /** Pause before re-sending after NotHandled, in ms. */
-  readonly retryDelay: number;
-}
-
-/** Defaults of the official clients. */
-export const DEFAULTS = {
-  host: "localhost",
-  port: 1113,
-  operationTimeout: 7000,
-  connectTimeout: 7000,
-  requireLeader: true,
-  heartbeatInterval: 750,
-  heartbeatTimeout: 1500,
-} as const;
 
 const OPTION_KEYS = new Set([
   "host",
@@ -147,192 +126,10 @@ const OPTION_KEYS = new Set([
   "heartbeatTimeout",
   "discovery",
   "transport",
-  "clock",
   "reconnection",
   "maxRetries",
   "retryDelay",
 ]);
-
-/** Query parameters of a connection URL and the option each sets. */
-const QUERY_KEYS: Record<string, keyof ConnectOptions> = {
-  tls: "tls",
-  timeout: "operationTimeout",
-  operationtimeout: "operationTimeout",
-  connecttimeout: "connectTimeout",
-  name: "name",
-  connectionname: "name",
-  requireleader: "requireLeader",
-  heartbeatinterval: "heartbeatInterval",
-  heartbeattimeout: "heartbeatTimeout",
-  discovery: "discovery",
-  gossipseeds: "discovery",
-  nodepreference: "discovery",
-  maxretries: "maxRetries",
-  maxreconnections: "reconnection",
-  reconnectiondelay: "reconnection",
-  retrydelay: "retryDelay",
-};
-
-function parsePort(text: string, what: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) {
-    throw new RangeError(`Invalid port "${text}" in ${what}: expected 1 to 65535`);
-  }
-  return port;
-}
-
-function parseBoolean(text: string, key: string): boolean {
-  if (text === "true" || text === "1" || text === "") return true;
-  if (text === "false" || text === "0") return false;
-  throw new TypeError(`Invalid connection URL parameter "${key}": expected true or false`);
-}
-
-function parseMs(text: string, key: string): number {
-  const value = Number(text);
-  return checkPositive(value, `connection URL parameter "${key}"`);
-}
-
-/** A count parameter: an integer >= 0, or `-1`/`forever` for no limit (as .NET's KeepRetrying). */
-function parseCount(text: string, key: string): number | "forever" {
-  if (text === "-1" || text.toLowerCase() === "forever") return "forever";
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new RangeError(
-      `Invalid connection URL parameter "${key}": expected an integer >= 0, -1 or forever`,
-    );
-  }
-  return value;
-}
-
-/** A delay parameter in ms (0 allowed). */
-function parseDelay(text: string, key: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`Invalid connection URL parameter "${key}": expected milliseconds >= 0`);
-  }
-  return value;
-}
-
-/** Node preferences by their URL names (lower-cased), including the 5.x and photon-pump ones. */
-const PREFERENCE_ALIASES: Readonly<Record<string, NodePreference>> = {
-  leader: "leader",
-  master: "leader",
-  follower: "follower",
-  slave: "follower",
-  replica: "follower",
-  readonlyreplica: "readOnlyReplica",
-  random: "random",
-};
-
-function parsePreference(text: string, key: string): NodePreference {
-  const preference = PREFERENCE_ALIASES[text.toLowerCase()];
-  if (preference === undefined) {
-    throw new TypeError(
-      `Invalid connection URL parameter "${key}": expected leader, follower, readOnlyReplica or random`,
-    );
-  }
-  return preference;
-}
-
-/** Parses `"host"`, `"host:port"`, `"[::1]:port"`. */
-function parseHostPort(text: string): { host: string; port?: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracketed) {
-    return {
-      host: bracketed[1],
-      port: bracketed[2] ? parsePort(bracketed[2], "the target") : undefined,
-    };
-  }
-  const colon = text.lastIndexOf(":");
-  if (colon > 0 && text.indexOf(":") === colon) {
-    return { host: text.slice(0, colon), port: parsePort(text.slice(colon + 1), "the target") };
-  }
-  if (text.length === 0 || /[\s/@]/.test(text)) {
-    throw new TypeError(
-      'Invalid connection target: expected "host", "host:port" or a tcp:// URL',
-    );
-  }
-  return { host: text };
-}
-
-/** Parses a `tcp://`, `tls://` or `discover://` URL into options (credentials never echoed). */
-function parseUrl(url: URL): ConnectOptions {
-  const options: Record<string, unknown> = {};
-  switch (url.protocol) {
-    case "tcp:":
-      break;
-    case "tls:":
-      options.tls = true;
-      break;
-    case "discover:":
-      break;
-    default:
-      throw new TypeError(
-        `Unsupported connection URL scheme "${url.protocol}": use tcp://, tls:// or discover://`,
-      );
-  }
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (!host) throw new TypeError("Invalid connection URL: no host");
-  if (url.username || url.password) {
-    options.credentials = {
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    };
-  }
-  const port = url.port ? parsePort(url.port, "the connection URL") : undefined;
-  if (url.protocol === "discover:") {
-    options.discovery = { dns: host, gossipPort: port };
-  } else {
-    options.host = host;
-    if (port !== undefined) options.port = port;
-  }
-  for (const [rawKey, value] of url.searchParams) {
-    const key = QUERY_KEYS[rawKey.toLowerCase()];
-    switch (key) {
-      case "tls":
-        options.tls = parseBoolean(value, rawKey);
-        break;
-      case "requireLeader":
-        options.requireLeader = parseBoolean(value, rawKey);
-        break;
-      case "name":
-        options.name = value;
-        break;
-      case "discovery": {
-        const current = options.discovery as DiscoveryOptions | undefined;
-        options.discovery = rawKey.toLowerCase() === "nodepreference"
-          ? { ...current, preference: parsePreference(value, rawKey) }
-          : {
-            ...current,
-            seeds: value.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
-          };
-        break;
-      }
-      case "reconnection": {
-        const current = (options.reconnection ?? {}) as Record<string, unknown>;
-        options.reconnection = rawKey.toLowerCase() === "maxreconnections"
-          ? { ...current, maxAttempts: parseCount(value, rawKey) }
-          : { ...current, delay: parseDelay(value, rawKey) };
-        break;
-      }
-      case "maxRetries":
-        options.maxRetries = parseCount(value, rawKey);
-        break;
-      case "retryDelay":
-        options.retryDelay = parseDelay(value, rawKey);
-        break;
-      case "operationTimeout":
-      case "connectTimeout":
-      case "heartbeatInterval":
-      case "heartbeatTimeout":
-        options[key] = parseMs(value, rawKey);
-        break;
-      default:
-        throw new TypeError(`Unknown connection URL parameter "${rawKey}"`);
-    }
-  }
-  return options as ConnectOptions;
-}
 
 function checkDiscovery(value: unknown): DiscoveryOptions {
   const discovery = value as DiscoveryOptions;
@@ -359,7 +156,7 @@ function checkDiscovery(value: unknown): DiscoveryOptions {
 }
 
 /**
- * Normalises `connect()`'s arguments. A string is `"host"`, `"host:port"` or a URL; `options`
+ * Resolves `connect()`'s arguments. A string is `"host"`, `"host:port"` or a URL; `options`
  * override what the target says.
  *
  * @throws {TypeError} for unknown options, malformed targets or wrongly typed values
@@ -370,19 +167,17 @@ function checkDiscovery(value: unknown): DiscoveryOptions {
  * import { resolveSettings } from "./settings.ts";
  * const settings = resolveSettings("tcp://admin:changeit@localhost:1113?tls=false");
  * console.log(settings.endpoint); // { hostname: "localhost", port: 1113 }
+ * console.log(settings.executor.operationTimeout); // 7000
  * ```
  */
 export function resolveSettings(
   target?: string | URL | ConnectOptions,
   options?: ConnectOptions,
-): ConnectionSettings {
+  seams: SettingsSeams = {},
+): ResolvedSettings {
   let fromTarget: ConnectOptions = {};
-  if (typeof target === "string") {
-    fromTarget = /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
-      ? parseUrl(parseUrlSafely(target))
-      : parseHostPort(target);
-  } else if (target instanceof URL) {
-    fromTarget = parseUrl(target);
+  if (typeof target === "string" || target instanceof URL) {
+    fromTarget = parseConnectionString(target);
   } else if (target !== undefined) {
     if (typeof target !== "object" || target === null) {
       throw new TypeError(
@@ -425,45 +220,49 @@ export function resolveSettings(
       'Invalid option "tls": expected a boolean or { caCerts, caFile, dangerouslyDisableHostnameVerification }',
     );
   }
-  const retryDelay = merged.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
+  const retryDelay = merged.retryDelay ?? DEFAULTS.retryDelay;
   if (typeof retryDelay !== "number" || !Number.isFinite(retryDelay) || retryDelay < 0) {
     throw new RangeError(
       `Invalid option "retryDelay" ${String(retryDelay)}: expected milliseconds >= 0`,
     );
   }
-  const reconnection = merged.reconnection ?? {};
-  resolveReconnection(reconnection); // checks it
+  const reconnection = resolveReconnection(merged.reconnection);
   const ms = (
     key: "operationTimeout" | "connectTimeout" | "heartbeatInterval" | "heartbeatTimeout",
   ) => merged[key] === undefined ? DEFAULTS[key] : checkPositive(merged[key], `option "${key}"`);
+  const clock = seams.clock ?? systemClock;
   return {
     endpoint: { hostname: host, port },
-    credentials: merged.credentials === undefined
-      ? undefined
-      : checkCredentials(merged.credentials),
-    name: merged.name,
-    tls,
-    operationTimeout: ms("operationTimeout"),
-    connectTimeout: ms("connectTimeout"),
-    requireLeader: merged.requireLeader ?? DEFAULTS.requireLeader,
-    heartbeatInterval: ms("heartbeatInterval"),
-    heartbeatTimeout: ms("heartbeatTimeout"),
     discovery: merged.discovery === undefined ? undefined : checkDiscovery(merged.discovery),
-    dialer: merged.transport ?? tcpDialer,
-    clock: merged.clock ?? systemClock,
-    reconnection,
-    maxRetries: merged.maxRetries === undefined
-      ? undefined
-      : resolveCount(merged.maxRetries, DEFAULT_MAX_RETRIES, "maxRetries"),
-    retryDelay,
+    calls: {
+      credentials: merged.credentials === undefined
+        ? undefined
+        : checkCredentials(merged.credentials),
+      requireLeader: merged.requireLeader ?? DEFAULTS.requireLeader,
+    },
+    executor: {
+      connection: {
+        name: merged.name ?? `ES-${newGuid()}`,
+        heartbeatInterval: ms("heartbeatInterval"),
+        heartbeatTimeout: ms("heartbeatTimeout"),
+        maxPackageSize: DEFAULTS.maxPackageSize,
+        clock,
+      },
+      dialer: merged.transport ?? tcpDialer,
+      tls,
+      connectTimeout: ms("connectTimeout"),
+      operationTimeout: ms("operationTimeout"),
+      retry: {
+        // Without reconnection an operation is not re-sent unless asked.
+        maxRetries: resolveCount(
+          merged.maxRetries,
+          merged.reconnection === false ? 0 : DEFAULTS.maxRetries,
+          "maxRetries",
+        ),
+        retryDelay,
+      },
+      reconnection,
+      clock,
+    },
   };
-}
-
-function parseUrlSafely(text: string): URL {
-  try {
-    return new URL(text);
-  } catch {
-    // The text may hold a password: do not repeat it.
-    throw new TypeError("Invalid connection URL: it could not be parsed");
-  }
 }

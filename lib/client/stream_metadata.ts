@@ -1,5 +1,5 @@
 /**
- * Stream metadata (PROTOCOL.md §4.11): typed fields for the keys the server understands, plus
+ * Stream metadata (docs/protocol.md §4.11): typed fields for the keys the server understands, plus
  * custom keys, and the JSON mapping. `$tb` and `$maxCount` may exceed 2^53 (a soft delete writes
  * `$tb` = long.MaxValue), so integers are parsed from their source text as bigint.
  *

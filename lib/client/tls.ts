@@ -16,7 +16,7 @@
  * @module
  */
 
-import { PhotonPumpError, type PhotonPumpErrorOptions } from "../errors.ts";
+import { TlsCertificateError } from "../errors.ts";
 
 /** TLS settings of a connection. */
 export interface TlsSettings {
@@ -30,25 +30,6 @@ export interface TlsSettings {
    * impersonate the server.
    */
   readonly dangerouslyDisableHostnameVerification?: boolean;
-}
-
-/** The server's TLS certificate could not be verified; connecting again will not help. */
-export class TlsCertificateError extends PhotonPumpError {
-  /** The host connected to. */
-  readonly host: string;
-  /** The port connected to. */
-  readonly port: number;
-  /** Creates the error. */
-  constructor(host: string, port: number, reason: string, options?: PhotonPumpErrorOptions) {
-    super(
-      `Cannot verify the TLS certificate of ${host}:${port}: ${reason}; trust its CA with ` +
-        `tls.caCerts or tls.caFile (for development only, Deno's process-wide ` +
-        `--unsafely-ignore-certificate-errors=${host} flag skips verification)`,
-      options,
-    );
-    this.host = host;
-    this.port = port;
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Write-side operations: append, delete and the three transaction steps, with the reply mapping of
- * PROTOCOL.md §4.5, §4.6, §4.12 and §6.3.
+ * docs/protocol.md §4.5, §4.6, §4.12 and §6.3.
  *
  * @module
  */
@@ -25,10 +25,11 @@ import {
   WrongExpectedVersionError,
 } from "../errors.ts";
 import type { Credentials } from "../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../wire/proto_codec.ts";
+import { encodeMessage } from "../wire/proto_codec.ts";
+import { bodyOf } from "../wire/message.ts";
 import { TcpCommand } from "../wire/tcp_command.ts";
 import { type EventData, toNewEventMessage } from "./new_event.ts";
-import { type Disposition, RequestOperation } from "./operation.ts";
+import { type Decision, RequestOperation } from "./operation.ts";
 import { Position } from "./position.ts";
 
 /** The outcome of a successful append or transaction commit. */
@@ -72,7 +73,7 @@ function writeFailure(
   context: WriteContext,
   what: string,
   currentVersion: bigint | undefined,
-): Error | Disposition {
+): Error | Decision {
   switch (result) {
     case OperationResult.WrongExpectedVersion:
       return new WrongExpectedVersionError(context.stream, context.expectedVersion, currentVersion);
@@ -98,7 +99,7 @@ function writeFailure(
   }
 }
 
-function orThrow<T>(value: Error | Disposition): T | Disposition {
+function orThrow<T>(value: Error | Decision): T | Decision {
   if (value instanceof Error) throw value;
   return value;
 }
@@ -118,8 +119,8 @@ export function appendOperation(
     }),
     responseCommand: TcpCommand.WriteEventsCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(WriteEventsCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, WriteEventsCompletedSchema);
       if (reply.result === OperationResult.Success) {
         return {
           firstEventNumber: reply.firstEventNumber,
@@ -149,8 +150,8 @@ export function deleteOperation(
     }),
     responseCommand: TcpCommand.DeleteStreamCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(DeleteStreamCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, DeleteStreamCompletedSchema);
       if (reply.result === OperationResult.Success) {
         return { position: position(reply.commitPosition, reply.preparePosition) };
       }
@@ -173,8 +174,8 @@ export function transactionStartOperation(context: WriteContext): RequestOperati
     }),
     responseCommand: TcpCommand.TransactionStartCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(TransactionStartCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, TransactionStartCompletedSchema);
       if (reply.result === OperationResult.Success) return reply.transactionId;
       return orThrow(
         writeFailure(reply.result, reply.message, context, "start a transaction on", undefined),
@@ -198,8 +199,8 @@ export function transactionWriteOperation(
     }),
     responseCommand: TcpCommand.TransactionWriteCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(TransactionWriteCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, TransactionWriteCompletedSchema);
       if (reply.result === OperationResult.Success) return undefined;
       return orThrow(
         writeFailure(reply.result, reply.message, context, "write a transaction to", undefined),
@@ -221,8 +222,8 @@ export function transactionCommitOperation(
     }),
     responseCommand: TcpCommand.TransactionCommitCompleted,
     credentials: context.credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(TransactionCommitCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, TransactionCommitCompletedSchema);
       if (reply.result === OperationResult.Success) {
         return {
           firstEventNumber: reply.firstEventNumber,

@@ -3,19 +3,7 @@ import {
   constantBackoff,
   DEFAULT_RECONNECTION_DELAY_MS,
   exponentialBackoff,
-  isRetriable,
-  isTransientNetworkError,
-  needsReconnect,
 } from "../../lib/client/backoff.ts";
-import {
-  AccessDeniedError,
-  ConnectionClosedError,
-  NotHandledError,
-  OperationTimeoutError,
-  ProtocolError,
-  StreamDeletedError,
-  WrongExpectedVersionError,
-} from "../../lib/errors.ts";
 
 const unit = { permissions: "none" } as const;
 
@@ -118,55 +106,3 @@ Deno.test(
     assert.throws(() => delay(1), /random source/);
   },
 );
-
-Deno.test(
-  "isRetriable() accepts connection loss, timeouts, protocol errors and NotHandled",
-  unit,
-  () => {
-    assert.equal(isRetriable(new ConnectionClosedError("closed")), true);
-    assert.equal(isRetriable(new OperationTimeoutError("WriteEvents", 7000)), true);
-    assert.equal(isRetriable(new ProtocolError("truncated-frame", "cut")), true);
-    assert.equal(isRetriable(new NotHandledError("NotReady")), true);
-    assert.equal(isRetriable(new NotHandledError("TooBusy")), true);
-    assert.equal(isRetriable(new NotHandledError("NotLeader")), true);
-    assert.equal(isRetriable(new Deno.errors.ConnectionReset("reset")), true);
-  },
-);
-
-Deno.test("isRetriable() refuses domain answers, IsReadOnly and misuse", unit, () => {
-  assert.equal(isRetriable(new NotHandledError("IsReadOnly")), false);
-  assert.equal(isRetriable(new WrongExpectedVersionError("s", 1n, 2n)), false);
-  assert.equal(isRetriable(new StreamDeletedError("s")), false);
-  assert.equal(isRetriable(new AccessDeniedError("s", "read")), false);
-  assert.equal(isRetriable(new TypeError("bad")), false);
-  assert.equal(isRetriable(new RangeError("bad")), false);
-  assert.equal(isRetriable("string"), false);
-  assert.equal(isRetriable(undefined), false);
-});
-
-Deno.test("isTransientNetworkError() recognises Deno's socket errors only", unit, () => {
-  for (
-    const error of [
-      new Deno.errors.ConnectionRefused("x"),
-      new Deno.errors.ConnectionReset("x"),
-      new Deno.errors.ConnectionAborted("x"),
-      new Deno.errors.BrokenPipe("x"),
-      new Deno.errors.TimedOut("x"),
-      new Deno.errors.NotConnected("x"),
-      new Deno.errors.UnexpectedEof("x"),
-    ]
-  ) assert.equal(isTransientNetworkError(error), true, error.name);
-  assert.equal(isTransientNetworkError(new Deno.errors.PermissionDenied("x")), false);
-  assert.equal(isTransientNetworkError(new Deno.errors.InvalidData("x")), false);
-  assert.equal(isTransientNetworkError(new Error("x")), false);
-});
-
-Deno.test("needsReconnect() is true for lost connections and NotLeader only", unit, () => {
-  assert.equal(needsReconnect(new ConnectionClosedError("closed")), true);
-  assert.equal(needsReconnect(new ProtocolError("frame-too-large", "big")), true);
-  assert.equal(needsReconnect(new NotHandledError("NotLeader")), true);
-  assert.equal(needsReconnect(new Deno.errors.BrokenPipe("pipe")), true);
-  assert.equal(needsReconnect(new NotHandledError("TooBusy")), false);
-  assert.equal(needsReconnect(new OperationTimeoutError("ReadEvent", 7000)), false);
-  assert.equal(needsReconnect(new WrongExpectedVersionError("s", 1n, 2n)), false);
-});

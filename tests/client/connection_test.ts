@@ -21,7 +21,7 @@ import {
 import { decodeMessage, encodeMessage } from "../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import { guidToBytes, ZERO_GUID } from "../../lib/wire/guid.ts";
-import type { ConnectionState } from "../../lib/client/connection.ts";
+import type { ConnectionState } from "../../lib/client/connection_state.ts";
 import { connectFake } from "./support/fake_peer.ts";
 import { ManualClock } from "../support/manual_clock.ts";
 

@@ -1,25 +1,20 @@
 import assert from "node:assert/strict";
 import { Dispatcher } from "../../lib/client/dispatcher.ts";
-import {
-  COMPLETE,
-  CONTINUE,
-  type Disposition,
-  type Operation,
-} from "../../lib/client/operation.ts";
+import { COMPLETE, CONTINUE, type Decision, type Operation } from "../../lib/client/operation.ts";
 import { ProtocolError } from "../../lib/errors.ts";
-import type { Package } from "../../lib/wire/package_codec.ts";
+import type { Message } from "../../lib/wire/message.ts";
 
 class Recorder implements Operation<void> {
   readonly name = "Test";
   readonly credentials = undefined;
   readonly result: Promise<void> = Promise.resolve();
-  readonly received: Package[] = [];
+  readonly received: Message[] = [];
   readonly failures: Error[] = [];
-  constructor(readonly answer: (pkg: Package) => Disposition) {}
+  constructor(readonly answer: (pkg: Message) => Decision) {}
   createRequest() {
     return { command: 0x03, payload: new Uint8Array(0) };
   }
-  handle(pkg: Package): Disposition {
+  handle(pkg: Message): Decision {
     this.received.push(pkg);
     return this.answer(pkg);
   }
@@ -28,10 +23,11 @@ class Recorder implements Operation<void> {
   }
 }
 
-const pkg = (correlationId: string): Package => ({
+const pkg = (correlationId: string): Message => ({
   command: 0x04,
   correlationId,
-  payload: new Uint8Array(0),
+  schema: undefined,
+  body: undefined,
 });
 
 Deno.test({
@@ -76,7 +72,7 @@ Deno.test({
     const op = new Recorder(() => retry);
     const first = dispatcher.register(op);
     const outcome = dispatcher.dispatch(pkg(first));
-    assert.ok(outcome.kind === "routed" && outcome.disposition === retry);
+    assert.ok(outcome.kind === "routed" && outcome.decision === retry);
     assert.equal(dispatcher.size, 0, "the executor decides what to do with a retry");
     const second = dispatcher.register(op);
     assert.notEqual(second, first);

@@ -7,12 +7,12 @@ Deno.test({
   fn() {
     const settings = resolveSettings();
     assert.deepEqual(settings.endpoint, { hostname: "localhost", port: 1113 });
-    assert.equal(settings.credentials, undefined);
-    assert.equal(settings.operationTimeout, 7000);
-    assert.equal(settings.requireLeader, true);
-    assert.equal(settings.heartbeatInterval, 750);
-    assert.equal(settings.heartbeatTimeout, 1500);
-    assert.equal(settings.tls, undefined);
+    assert.equal(settings.calls.credentials, undefined);
+    assert.equal(settings.executor.operationTimeout, 7000);
+    assert.equal(settings.calls.requireLeader, true);
+    assert.equal(settings.executor.connection.heartbeatInterval, 750);
+    assert.equal(settings.executor.connection.heartbeatTimeout, 1500);
+    assert.equal(settings.executor.tls, undefined);
   },
 });
 
@@ -40,12 +40,12 @@ Deno.test({
       "tcp://admin:chan%40geit@db.local:1115?tls=true&timeout=2500&name=app&requireLeader=false&heartbeatInterval=100",
     );
     assert.deepEqual(settings.endpoint, { hostname: "db.local", port: 1115 });
-    assert.deepEqual(settings.credentials, { username: "admin", password: "chan@geit" });
-    assert.deepEqual(settings.tls, {});
-    assert.equal(settings.operationTimeout, 2500);
-    assert.equal(settings.name, "app");
-    assert.equal(settings.requireLeader, false);
-    assert.equal(settings.heartbeatInterval, 100);
+    assert.deepEqual(settings.calls.credentials, { username: "admin", password: "chan@geit" });
+    assert.deepEqual(settings.executor.tls, {});
+    assert.equal(settings.executor.operationTimeout, 2500);
+    assert.equal(settings.executor.connection.name, "app");
+    assert.equal(settings.calls.requireLeader, false);
+    assert.equal(settings.executor.connection.heartbeatInterval, 100);
     assert.equal(resolveSettings("tcp://h").endpoint.port, 1113);
   },
 });
@@ -106,8 +106,8 @@ Deno.test({
       operationTimeout: 10,
     });
     assert.equal(settings.endpoint.port, 2000);
-    assert.equal(settings.credentials?.username, "c");
-    assert.equal(settings.operationTimeout, 10);
+    assert.equal(settings.calls.credentials?.username, "c");
+    assert.equal(settings.executor.operationTimeout, 10);
   },
 });
 

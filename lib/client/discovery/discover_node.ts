@@ -1,18 +1,17 @@
 /**
- * Cluster discovery by gossip (PROTOCOL.md §5.3): ask gossip seeds (or the A records of a DNS
+ * Cluster discovery by gossip (docs/protocol.md §5.3): ask gossip seeds (or the A records of a DNS
  * name) for the cluster's members, pick one by node preference, and return its TCP endpoint.
  *
  * @module
  */
 
-import { PhotonPumpError, type PhotonPumpErrorOptions } from "../../errors.ts";
+import { DiscoveryError } from "../../errors.ts";
 import { type Clock, systemClock } from "../../clock.ts";
-import type { RandomSource } from "../backoff.ts";
 import { type ClusterInfo, type MemberInfo, parseGossip } from "./gossip.ts";
 import { type GossipSeed, gossipUrl, parseGossipSeed } from "./gossip_seed.ts";
 import { NODE_PREFERENCES, type NodePreference, selectNode, shuffle } from "./node_selection.ts";
 
-/** Defaults of the .NET client (PROTOCOL.md §6.1) and NEC's discover delay. */
+/** Defaults of the .NET client (docs/protocol.md §6.1) and NEC's discover delay. */
 export const DISCOVERY_DEFAULTS = {
   /** HTTP port used with DNS discovery (v20 `GossipPort`). */
   gossipPort: 2113,
@@ -57,7 +56,7 @@ export interface DiscoverNodeOptions {
   /** Resolves a DNS name to IPv4 addresses. Default `Deno.resolveDns(name, "A")`. */
   resolveDns?: (name: string) => Promise<string[]>;
   /** Random source for shuffles and random choices. Default `Math.random`. */
-  random?: RandomSource;
+  random?: () => number;
   /** Clock for timeouts and pauses. Default the system clock. */
   clock?: Clock;
   /** Aborts discovery; the promise rejects with the signal's reason. */
@@ -82,18 +81,6 @@ export interface DiscoveredNode extends Endpoint {
   readonly member: MemberInfo;
   /** All members of the gossip the choice was made from (feed to `previousMembers` later). */
   readonly members: readonly MemberInfo[];
-}
-
-/** Discovery found no usable node after every attempt. */
-export class DiscoveryError extends PhotonPumpError {
-  /** How many rounds were made. */
-  readonly attempts: number;
-  /** Creates the error. */
-  constructor(attempts: number, options?: PhotonPumpErrorOptions) {
-    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
-    super(`Cannot discover a cluster node after ${attempts} attempts${why}`, options);
-    this.attempts = attempts;
-  }
 }
 
 /**
@@ -235,7 +222,7 @@ function seedsFromMembers(
   members: readonly MemberInfo[],
   exclude: Endpoint | undefined,
   secure: boolean,
-  random: RandomSource,
+  random: () => number,
 ): GossipSeed[] {
   const isExcluded = (m: MemberInfo): boolean =>
     exclude !== undefined && m.externalTcpIp === exclude.host &&
@@ -339,7 +326,7 @@ function sleep(ms: number, clock: Clock, signal: AbortSignal | undefined): Promi
 
 /**
  * Discovery with memory: remembers the members of the last gossip so that, after a node fails,
- * the next discovery asks the other members first (PROTOCOL.md §5.3).
+ * the next discovery asks the other members first (docs/protocol.md §5.3).
  *
  * @example
  * ```ts ignore

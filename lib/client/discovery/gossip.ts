@@ -1,5 +1,5 @@
 /**
- * The gossip document a node serves at `GET /gossip?format=json` (PROTOCOL.md §5.2), parsed into
+ * The gossip document a node serves at `GET /gossip?format=json` (docs/protocol.md §5.2), parsed into
  * one member shape for both eras: 5.x members carry `externalHttpIp`/`externalHttpPort`, 20.x+
  * members carry `httpEndPointIp`/`httpEndPointPort` and `isReadOnlyReplica`. States stay names
  * (`"Master"`, `"Leader"`, …): the numeric enum order differs between eras, so numbers are never

@@ -1,6 +1,6 @@
 /**
  * Gossip seeds: the HTTP endpoints discovery asks for gossip, written `host:port`, optionally
- * prefixed `http://` or `https://` (PROTOCOL.md §6.4 `GossipSeeds`).
+ * prefixed `http://` or `https://` (docs/protocol.md §6.4 `GossipSeeds`).
  *
  * @module
  */

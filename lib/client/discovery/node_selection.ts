@@ -1,5 +1,5 @@
 /**
- * Choosing the cluster member to connect to, after the .NET v20 client (PROTOCOL.md §5.3): keep
+ * Choosing the cluster member to connect to, after the .NET v20 client (docs/protocol.md §5.3): keep
  * alive members in a serving state, rank them, then apply the node preference.
  *
  * State names of both eras are understood: `Master`/`Slave` (≤5.x) rank like `Leader`/`Follower`
@@ -11,7 +11,6 @@
  * @module
  */
 
-import type { RandomSource } from "../backoff.ts";
 import type { MemberInfo } from "./gossip.ts";
 
 /**
@@ -69,7 +68,7 @@ export function isEligible(member: MemberInfo): boolean {
  * console.log(shuffle([1, 2, 3], () => 0)); // [2, 3, 1]
  * ```
  */
-export function shuffle<T>(items: T[], random: RandomSource = Math.random): T[] {
+export function shuffle<T>(items: T[], random: () => number = Math.random): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [items[i], items[j]] = [items[j], items[i]];
@@ -101,7 +100,7 @@ export function shuffle<T>(items: T[], random: RandomSource = Math.random): T[] 
 export function selectNode(
   members: readonly MemberInfo[],
   preference: NodePreference = "leader",
-  random: RandomSource = Math.random,
+  random: () => number = Math.random,
 ): MemberInfo | undefined {
   if (!NODE_PREFERENCES.includes(preference)) {
     throw new RangeError(
@@ -130,7 +129,7 @@ function best(eligible: readonly MemberInfo[]): MemberInfo {
 function pick(
   eligible: readonly MemberInfo[],
   states: ReadonlySet<string>,
-  random: RandomSource,
+  random: () => number,
 ): MemberInfo | undefined {
   const matching = eligible.filter((m) => states.has(m.state));
   return matching.length === 0 ? undefined : matching[Math.floor(random() * matching.length)];
@@ -139,7 +138,7 @@ function pick(
 /**
  * The `require_leader` flag requests should carry for a node preference: the .NET v20 client
  * clears it when the preference is a follower or a read-only replica, so reads are served there
- * instead of being refused with NotHandled(NotLeader) (PROTOCOL.md §5.3).
+ * instead of being refused with NotHandled(NotLeader) (docs/protocol.md §5.3).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Catch-up subscriptions (PROTOCOL.md §6.5): read history in pages, open a volatile
+ * Catch-up subscriptions (docs/protocol.md §6.5): read history in pages, open a volatile
  * subscription, read again up to the point the server confirmed, then deliver the live events —
  * deduplicated by event number (stream) or position (`$all`), so nothing is delivered twice and
  * nothing is skipped.
@@ -19,7 +19,8 @@
 
 import { StreamNotFoundError } from "../../errors.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
-import type { ConnectionState } from "../connection.ts";
+import type { ConnectionState } from "../connection_state.ts";
+import type { OperationExecutor } from "../executor.ts";
 import { Position } from "../position.ts";
 import { type AllFilter, readAllOperation, readStreamOperation } from "../read_operations.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
@@ -28,7 +29,6 @@ import { DeliveryQueue } from "./delivery_queue.ts";
 import { reasonOf, type SubscriptionDrop } from "./drop.ts";
 import { SubscribeOperation, type SubscriptionConfirmation } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
-import type { SubscriptionExecutor } from "./subscription_executor.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -90,7 +90,7 @@ export class CatchUpSubscription extends Subscription {
  * ```
  */
 export function startCatchUpSubscription(
-  executor: SubscriptionExecutor,
+  executor: OperationExecutor,
   spec: CatchUpSpec,
 ): CatchUpSubscription {
   const name = spec.stream === "" ? "$all" : spec.stream;
@@ -181,7 +181,7 @@ class LiveLink {
 
 /** Runs the history-then-live algorithm and feeds the queue. */
 class CatchUpDriver {
-  readonly #executor: SubscriptionExecutor;
+  readonly #executor: OperationExecutor;
   readonly #spec: CatchUpSpec;
   readonly #queue: DeliveryQueue;
   readonly #abort = new AbortController();
@@ -196,7 +196,7 @@ class CatchUpDriver {
   #running: Promise<void> = Promise.resolve();
   #phase: CatchUpPhase = "reading";
 
-  constructor(executor: SubscriptionExecutor, spec: CatchUpSpec, queue: DeliveryQueue) {
+  constructor(executor: OperationExecutor, spec: CatchUpSpec, queue: DeliveryQueue) {
     this.#executor = executor;
     this.#spec = spec;
     this.#queue = queue;

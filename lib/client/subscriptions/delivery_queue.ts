@@ -10,7 +10,8 @@
 
 import type { Position } from "../position.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
-import { type SubscriptionDrop, SubscriptionDroppedError } from "./drop.ts";
+import type { SubscriptionDrop } from "./drop.ts";
+import { SubscriptionDroppedError } from "../../errors.ts";
 
 /** What the queue tells the driver that feeds it. */
 export interface DeliveryHooks {

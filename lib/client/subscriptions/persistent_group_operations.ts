@@ -1,5 +1,5 @@
 /**
- * Creating, updating and deleting persistent subscription groups (PROTOCOL.md §4.14), with
+ * Creating, updating and deleting persistent subscription groups (docs/protocol.md §4.14), with
  * photon-pump's defaults for the group settings.
  *
  * @module
@@ -16,9 +16,10 @@ import {
   UpdatePersistentSubscriptionCompletedSchema,
   UpdatePersistentSubscriptionSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { AccessDeniedError, PhotonPumpError, type PhotonPumpErrorOptions } from "../../errors.ts";
+import { AccessDeniedError, PersistentSubscriptionError } from "../../errors.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
+import { encodeMessage } from "../../wire/proto_codec.ts";
+import { bodyOf } from "../../wire/message.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { toBigInt } from "../expected_version.ts";
 import { RequestOperation } from "../operation.ts";
@@ -75,29 +76,6 @@ export const DEFAULT_PERSISTENT_SETTINGS: Readonly<Required<PersistentSubscripti
 
 /** The keys of {@linkcode PersistentSubscriptionSettings}. */
 export const PERSISTENT_SETTING_KEYS: readonly string[] = Object.keys(DEFAULT_PERSISTENT_SETTINGS);
-
-/** A group operation was refused (the group exists, does not exist, or the server failed it). */
-export class PersistentSubscriptionError extends PhotonPumpError {
-  /** What the server answered. */
-  readonly result: "already-exists" | "does-not-exist" | "failed";
-  /** The group name. */
-  readonly group: string;
-  /** The group's stream. */
-  readonly stream: string;
-  /** Creates the error. */
-  constructor(
-    result: "already-exists" | "does-not-exist" | "failed",
-    group: string,
-    stream: string,
-    message: string,
-    options?: PhotonPumpErrorOptions,
-  ) {
-    super(message, options);
-    this.result = result;
-    this.group = group;
-    this.stream = stream;
-  }
-}
 
 function checkInt(value: unknown, key: string, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
@@ -224,8 +202,8 @@ export function createGroupOperation(
     ),
     responseCommand: TcpCommand.CreatePersistentSubscriptionCompleted,
     credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(CreatePersistentSubscriptionCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, CreatePersistentSubscriptionCompletedSchema);
       if (reply.result === CreateResult.Success) return undefined;
       throw failure("create", group, stream, CreateResult[reply.result], reply.reason);
     },
@@ -247,8 +225,8 @@ export function updateGroupOperation(
     ),
     responseCommand: TcpCommand.UpdatePersistentSubscriptionCompleted,
     credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(UpdatePersistentSubscriptionCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, UpdatePersistentSubscriptionCompletedSchema);
       if (reply.result === UpdateResult.Success) return undefined;
       throw failure("update", group, stream, UpdateResult[reply.result], reply.reason);
     },
@@ -269,8 +247,8 @@ export function deleteGroupOperation(
     }),
     responseCommand: TcpCommand.DeletePersistentSubscriptionCompleted,
     credentials,
-    decode(payload, command) {
-      const reply = decodeMessage(DeletePersistentSubscriptionCompletedSchema, payload, command);
+    decode(message) {
+      const reply = bodyOf(message, DeletePersistentSubscriptionCompletedSchema);
       if (reply.result === DeleteResult.Success) return undefined;
       throw failure("delete", group, stream, DeleteResult[reply.result], reply.reason);
     },

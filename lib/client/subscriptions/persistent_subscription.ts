@@ -1,5 +1,5 @@
 /**
- * Connecting to a persistent subscription group (PROTOCOL.md §4.14): a stream of events with
+ * Connecting to a persistent subscription group (docs/protocol.md §4.14): a stream of events with
  * `ack()` and `nack()`. The server sends at most `bufferSize` unacknowledged messages, which is
  * also the bound of the client's queue. With `autoAck`, an event is acknowledged when the
  * consumer asks for the next one (its loop body finished) or the stream ends normally; leaving
@@ -18,32 +18,29 @@ import {
   PersistentSubscriptionStreamEventAppearedSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { ProtocolError } from "../../errors.ts";
+import { SubscriptionDroppedError } from "../../errors.ts";
 import { guidToBytes } from "../../wire/guid.ts";
-import type { Credentials, Package } from "../../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
-import { commandName, TcpCommand } from "../../wire/tcp_command.ts";
-import type { ExecuteOptions } from "../connection.ts";
+import { bodyOf, type Message } from "../../wire/message.ts";
+import type { Credentials } from "../../wire/package_codec.ts";
+import { encodeMessage } from "../../wire/proto_codec.ts";
+import { TcpCommand } from "../../wire/tcp_command.ts";
+import type { ExecuteOptions, OperationExecutor } from "../executor.ts";
 import {
   commonReply,
   COMPLETE,
+  CONFIRMED,
   CONTINUE,
-  type Disposition,
+  type Decision,
   type Operation,
   type OutgoingRequest,
+  unexpected,
   withOrigin,
 } from "../operation.ts";
 import { fromResolvedIndexedEvent, type ResolvedEvent } from "../resolved_event.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import {
-  fromWireReason,
-  reasonOf,
-  type SubscriptionDrop,
-  SubscriptionDroppedError,
-} from "./drop.ts";
+import { fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
 import type { LiveSink } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
-import type { SubscriptionExecutor } from "./subscription_executor.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -115,21 +112,17 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
     };
   }
 
-  handle(pkg: Package): Disposition {
+  handle(message: Message): Decision {
     if (this.#ended) return COMPLETE;
-    switch (pkg.command) {
+    switch (message.command) {
       case TcpCommand.PersistentSubscriptionConfirmation: {
-        const m = decodeMessage(PersistentSubscriptionConfirmationSchema, pkg.payload, pkg.command);
+        const m = bodyOf(message, PersistentSubscriptionConfirmationSchema);
         this.#confirmed = true;
         this.#resolve({ subscriptionId: m.subscriptionId, lastEventNumber: m.lastEventNumber });
-        return CONTINUE;
+        return CONFIRMED;
       }
       case TcpCommand.PersistentSubscriptionStreamEventAppeared: {
-        const m = decodeMessage(
-          PersistentSubscriptionStreamEventAppearedSchema,
-          pkg.payload,
-          pkg.command,
-        );
+        const m = bodyOf(message, PersistentSubscriptionStreamEventAppearedSchema);
         this.#sink.event(
           fromResolvedIndexedEvent(
             m.event,
@@ -140,7 +133,7 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
         return CONTINUE;
       }
       case TcpCommand.SubscriptionDropped: {
-        const m = decodeMessage(SubscriptionDroppedSchema, pkg.payload, pkg.command);
+        const m = bodyOf(message, SubscriptionDroppedSchema);
         const reason = fromWireReason(m.reason);
         this.#end(
           reason === "unsubscribed"
@@ -150,19 +143,13 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
         return COMPLETE;
       }
     }
-    const common = commonReply(pkg);
-    if (common === undefined) {
-      throw new ProtocolError(
-        "unexpected-command",
-        `${this.name} got an unexpected ${commandName(pkg.command)} package`,
-        { command: pkg.command },
-      );
-    }
+    const common = commonReply(message);
+    if (common === undefined) throw unexpected(this.name, message.command);
     if (common instanceof Error) {
       this.fail(common);
       return COMPLETE;
     }
-    if (!this.#confirmed || common.kind !== "retry") return common;
+    if (!this.#confirmed || (common.kind !== "retry" && common.kind !== "redirect")) return common;
     this.fail(common.error);
     return COMPLETE;
   }
@@ -309,7 +296,7 @@ export interface PersistentConnectSpec extends ConnectRequest {
  * ```
  */
 export async function connectPersistentSubscription(
-  executor: SubscriptionExecutor,
+  executor: OperationExecutor,
   spec: PersistentConnectSpec,
   options: ExecuteOptions = {},
 ): Promise<PersistentSubscription> {

@@ -1,5 +1,5 @@
 /**
- * The volatile subscription operation (PROTOCOL.md §4.13): SubscribeToStream, or
+ * The volatile subscription operation (docs/protocol.md §4.13): SubscribeToStream, or
  * FilteredSubscribeToStream for a filtered `$all` subscription. It stays registered under its
  * correlation id after the confirmation and hands every pushed event, checkpoint and the final
  * drop to a {@linkcode LiveSink}. Nothing here blocks the read loop.
@@ -17,28 +17,26 @@ import {
   SubscriptionConfirmationSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { ProtocolError } from "../../errors.ts";
-import type { Credentials, Package } from "../../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
-import { commandName, TcpCommand } from "../../wire/tcp_command.ts";
+import { SubscriptionDroppedError } from "../../errors.ts";
+import { bodyOf, type Message } from "../../wire/message.ts";
+import type { Credentials } from "../../wire/package_codec.ts";
+import { encodeMessage } from "../../wire/proto_codec.ts";
+import { TcpCommand } from "../../wire/tcp_command.ts";
 import {
   commonReply,
   COMPLETE,
+  CONFIRMED,
   CONTINUE,
-  type Disposition,
+  type Decision,
   type Operation,
   type OutgoingRequest,
+  unexpected,
   withOrigin,
 } from "../operation.ts";
 import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import { fromResolvedEventMessage, type ResolvedEvent } from "../resolved_event.ts";
-import {
-  fromWireReason,
-  reasonOf,
-  type SubscriptionDrop,
-  SubscriptionDroppedError,
-} from "./drop.ts";
+import { fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
 
 /** Where a subscription operation sends what the server pushes. */
 export interface LiveSink {
@@ -158,31 +156,30 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
   }
 
   /** Handles the confirmation, pushed events, checkpoints and the drop. */
-  handle(pkg: Package): Disposition {
+  handle(message: Message): Decision {
     if (this.#ended) return COMPLETE;
-    switch (pkg.command) {
+    switch (message.command) {
       case TcpCommand.SubscriptionConfirmation: {
-        const message = decodeMessage(SubscriptionConfirmationSchema, pkg.payload, pkg.command);
+        const confirmation = bodyOf(message, SubscriptionConfirmationSchema);
         this.#confirmed = true;
         this.#resolve({
-          lastCommitPosition: message.lastCommitPosition,
-          lastEventNumber: this.#request.stream === "" ? undefined : message.lastEventNumber,
+          lastCommitPosition: confirmation.lastCommitPosition,
+          lastEventNumber: this.#request.stream === "" ? undefined : confirmation.lastEventNumber,
         });
-        return CONTINUE;
+        return CONFIRMED;
       }
       case TcpCommand.StreamEventAppeared: {
-        const message = decodeMessage(StreamEventAppearedSchema, pkg.payload, pkg.command);
-        this.#sink.event(fromResolvedEventMessage(message.event, "StreamEventAppeared"));
+        const appeared = bodyOf(message, StreamEventAppearedSchema);
+        this.#sink.event(fromResolvedEventMessage(appeared.event, "StreamEventAppeared"));
         return CONTINUE;
       }
       case TcpCommand.CheckpointReached: {
-        const message = decodeMessage(CheckpointReachedSchema, pkg.payload, pkg.command);
-        this.#sink.checkpoint(new Position(message.commitPosition, message.preparePosition));
+        const checkpoint = bodyOf(message, CheckpointReachedSchema);
+        this.#sink.checkpoint(new Position(checkpoint.commitPosition, checkpoint.preparePosition));
         return CONTINUE;
       }
       case TcpCommand.SubscriptionDropped: {
-        const message = decodeMessage(SubscriptionDroppedSchema, pkg.payload, pkg.command);
-        const reason = fromWireReason(message.reason);
+        const reason = fromWireReason(bodyOf(message, SubscriptionDroppedSchema).reason);
         this.#end(
           reason === "unsubscribed" ? { reason } : {
             reason,
@@ -192,20 +189,14 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
         return COMPLETE;
       }
     }
-    const common = commonReply(pkg);
-    if (common === undefined) {
-      throw new ProtocolError(
-        "unexpected-command",
-        `${this.name} got an unexpected ${commandName(pkg.command)} package`,
-        { command: pkg.command },
-      );
-    }
+    const common = commonReply(message);
+    if (common === undefined) throw unexpected(this.name, message.command);
     if (common instanceof Error) {
       this.fail(common);
       return COMPLETE;
     }
     // NotHandled before the confirmation is retriable like any request; afterwards it ends it.
-    if (!this.#confirmed || common.kind !== "retry") return common;
+    if (!this.#confirmed || (common.kind !== "retry" && common.kind !== "redirect")) return common;
     this.fail(common.error);
     return COMPLETE;
   }

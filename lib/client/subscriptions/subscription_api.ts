@@ -7,13 +7,21 @@
  * @module
  */
 
-import type { Credentials } from "../../wire/package_codec.ts";
-import { type CallOptions, checkBatch, checkOptions, checkStream } from "../call_options.ts";
-import type { OperationExecutor } from "../connection.ts";
+import {
+  type CallOptions,
+  checkBatch,
+  checkBoolean,
+  checkCallback,
+  checkCount,
+  checkFilter,
+  checkGroup,
+  checkOptions,
+  checkStream,
+} from "../call_options.ts";
+import { type ClientContext, credentialsFor, requireLeaderFor, run } from "../client_context.ts";
 import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import type { Subscription } from "./subscription.ts";
-import { subscriptionExecutor } from "./subscription_executor.ts";
 import { startCatchUpSubscription } from "./catch_up_subscription.ts";
 import { toBigInt } from "../expected_version.ts";
 import {
@@ -29,16 +37,6 @@ import {
   type PersistentSubscription,
 } from "./persistent_subscription.ts";
 import { startVolatileSubscription } from "./volatile_subscription.ts";
-
-/** What the subscription methods need from the client. */
-export interface SubscriptionHost {
-  /** Runs the operations. */
-  readonly executor: OperationExecutor;
-  /** The connection's default credentials. */
-  readonly credentials: Credentials | undefined;
-  /** The connection's default for `requireLeader`. */
-  readonly requireLeader: boolean;
-}
 
 /** Options shared by {@linkcode subscribeTo} and {@linkcode subscribeToAll}. */
 export interface SubscriptionOptions extends CallOptions {
@@ -84,47 +82,6 @@ export const DEFAULT_CHECKPOINT_INTERVAL = 32;
 
 const COMMON_KEYS = ["resolveLinks", "bufferSize", "startFrom", "batchSize", "onLive"];
 
-function checkCallback<T>(value: T, key: string, method: string): T {
-  if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a function`);
-  }
-  return value;
-}
-
-function checkBoolean(value: unknown, key: string, method: string): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`Invalid option "${key}" for ${method}(): expected a boolean`);
-  }
-  return value;
-}
-
-function checkCount(value: unknown, key: string, method: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Invalid option "${key}" ${String(value)} for ${method}(): expected an integer >= 1`,
-    );
-  }
-  return value;
-}
-
-/** Checks a filter option. */
-export function checkFilter(value: unknown, method: string): AllFilter | undefined {
-  if (value === undefined) return undefined;
-  const filter = value as Record<string, unknown>;
-  const valid = typeof filter === "object" && filter !== null &&
-    (filter.on === "streamId" || filter.on === "eventType") &&
-    ((Array.isArray(filter.prefixes) && filter.prefixes.length > 0 &&
-      filter.prefixes.every((p) => typeof p === "string") && filter.regex === undefined) ||
-      (typeof filter.regex === "string" && filter.prefixes === undefined));
-  if (!valid) {
-    throw new TypeError(
-      `Invalid option "filter" for ${method}(): expected { on: "streamId" | "eventType", prefixes: string[] } or { on, regex: string }`,
-    );
-  }
-  return value as AllFilter;
-}
-
 /**
  * Subscribes to a stream: volatile without `startFrom`, catch-up (history from `startFrom`, then
  * live) with it.
@@ -134,11 +91,11 @@ export function checkFilter(value: unknown, method: string): AllFilter | undefin
  *
  * @example
  * ```ts ignore
- * const subscription = await subscribeTo(host, "orders");
+ * const subscription = await subscribeTo(context, "orders");
  * ```
  */
 export async function subscribeTo(
-  host: SubscriptionHost,
+  context: ClientContext,
   stream: string,
   options?: SubscribeToOptions,
 ): Promise<Subscription> {
@@ -147,8 +104,8 @@ export async function subscribeTo(
   const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "subscribeTo") ?? true;
   const bufferSize = checkCount(call.bufferSize, "bufferSize", "subscribeTo", DEFAULT_BUFFER_SIZE);
   const batchSize = checkBatch(call.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize");
-  const executor = subscriptionExecutor(host.executor);
-  const credentials = call.credentials ?? host.credentials;
+  const executor = context.executor;
+  const credentials = credentialsFor(context, call);
   if (call.startFrom === undefined) {
     return await startVolatileSubscription(
       executor,
@@ -169,7 +126,7 @@ export async function subscribeTo(
     batchSize,
     bufferSize,
     credentials,
-    requireLeader: call.requireLeader ?? host.requireLeader,
+    requireLeader: requireLeaderFor(context, call),
     onLive: checkCallback(call.onLive, "onLive", "subscribeTo"),
   });
 }
@@ -182,11 +139,11 @@ export async function subscribeTo(
  *
  * @example
  * ```ts ignore
- * const subscription = await subscribeToAll(host, { filter: { on: "eventType", prefixes: ["order-"] } });
+ * const subscription = await subscribeToAll(context, { filter: { on: "eventType", prefixes: ["order-"] } });
  * ```
  */
 export async function subscribeToAll(
-  host: SubscriptionHost,
+  context: ClientContext,
   options?: SubscribeToAllOptions,
 ): Promise<Subscription> {
   const method = "subscribeToAll";
@@ -210,8 +167,8 @@ export async function subscribeToAll(
   if (call.startFrom !== undefined && !(call.startFrom instanceof Position)) {
     throw new TypeError(`Invalid option "startFrom" for ${method}(): expected a Position`);
   }
-  const executor = subscriptionExecutor(host.executor);
-  const credentials = call.credentials ?? host.credentials;
+  const executor = context.executor;
+  const credentials = credentialsFor(context, call);
   if (call.startFrom === undefined) {
     return await startVolatileSubscription(
       executor,
@@ -234,7 +191,7 @@ export async function subscribeToAll(
     batchSize,
     bufferSize,
     credentials,
-    requireLeader: call.requireLeader ?? host.requireLeader,
+    requireLeader: requireLeaderFor(context, call),
     filter,
     checkpointInterval,
     onCheckpoint: call.onCheckpoint,
@@ -260,15 +217,8 @@ export interface ConnectSubscriptionOptions extends CallOptions {
 /** Default `bufferSize` of persistent subscriptions (photon-pump's and .NET's). */
 export const DEFAULT_PERSISTENT_BUFFER_SIZE = 10;
 
-function checkGroup(group: unknown, method: string): string {
-  if (typeof group !== "string" || group.length === 0) {
-    throw new TypeError(`Invalid group name for ${method}(): expected a non-empty string`);
-  }
-  return group;
-}
-
 async function changeGroup(
-  host: SubscriptionHost,
+  context: ClientContext,
   verb: "create" | "update",
   group: string,
   stream: string,
@@ -281,7 +231,7 @@ async function changeGroup(
   const { credentials, requireLeader: _l, signal, timeout, ...settings } = call;
   const resolved = resolvePersistentSettings(settings);
   const build = verb === "create" ? createGroupOperation : updateGroupOperation;
-  await host.executor.execute(build(group, stream, resolved, credentials ?? host.credentials), {
+  await run(context, build(group, stream, resolved, credentials ?? context.calls.credentials), {
     signal,
     timeout,
   });
@@ -295,16 +245,16 @@ async function changeGroup(
  *
  * @example
  * ```ts ignore
- * await createSubscription(host, "workers", "orders", { startFrom: 0, maxRetryCount: 3 });
+ * await createSubscription(context, "workers", "orders", { startFrom: 0, maxRetryCount: 3 });
  * ```
  */
 export function createSubscription(
-  host: SubscriptionHost,
+  context: ClientContext,
   group: string,
   stream: string,
   options?: PersistentSubscriptionOptions,
 ): Promise<void> {
-  return changeGroup(host, "create", group, stream, options);
+  return changeGroup(context, "create", group, stream, options);
 }
 
 /**
@@ -314,16 +264,16 @@ export function createSubscription(
  *
  * @example
  * ```ts ignore
- * await updateSubscription(host, "workers", "orders", { messageTimeout: 5000 });
+ * await updateSubscription(context, "workers", "orders", { messageTimeout: 5000 });
  * ```
  */
 export function updateSubscription(
-  host: SubscriptionHost,
+  context: ClientContext,
   group: string,
   stream: string,
   options?: PersistentSubscriptionOptions,
 ): Promise<void> {
-  return changeGroup(host, "update", group, stream, options);
+  return changeGroup(context, "update", group, stream, options);
 }
 
 /**
@@ -333,11 +283,11 @@ export function updateSubscription(
  *
  * @example
  * ```ts ignore
- * await deleteSubscription(host, "workers", "orders");
+ * await deleteSubscription(context, "workers", "orders");
  * ```
  */
 export async function deleteSubscription(
-  host: SubscriptionHost,
+  context: ClientContext,
   group: string,
   stream: string,
   options?: CallOptions,
@@ -345,10 +295,7 @@ export async function deleteSubscription(
   const call = checkOptions("deleteSubscription", options, []);
   checkGroup(group, "deleteSubscription");
   checkStream(stream, "deleteSubscription");
-  await host.executor.execute(
-    deleteGroupOperation(group, stream, call.credentials ?? host.credentials),
-    { signal: call.signal, timeout: call.timeout },
-  );
+  await run(context, deleteGroupOperation(group, stream, credentialsFor(context, call)), call);
 }
 
 /**
@@ -359,11 +306,11 @@ export async function deleteSubscription(
  *
  * @example
  * ```ts ignore
- * const subscription = await connectSubscription(host, "workers", "orders", { bufferSize: 20 });
+ * const subscription = await connectSubscription(context, "workers", "orders", { bufferSize: 20 });
  * ```
  */
 export async function connectSubscription(
-  host: SubscriptionHost,
+  context: ClientContext,
   group: string,
   stream: string,
   options?: ConnectSubscriptionOptions,
@@ -380,8 +327,8 @@ export async function connectSubscription(
   );
   const autoAck = checkBoolean(call.autoAck, "autoAck", method) ?? true;
   return await connectPersistentSubscription(
-    subscriptionExecutor(host.executor),
-    { group, stream, bufferSize, autoAck, credentials: call.credentials ?? host.credentials },
+    context.executor,
+    { group, stream, bufferSize, autoAck, credentials: credentialsFor(context, call) },
     { signal: call.signal, timeout: call.timeout },
   );
 }

@@ -6,14 +6,13 @@
  * @module
  */
 
-import type { ExecuteOptions } from "../connection.ts";
+import type { ExecuteOptions, OperationExecutor } from "../executor.ts";
 import type { Position } from "../position.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import { SubscriptionDroppedError } from "./drop.ts";
+import { SubscriptionDroppedError } from "../../errors.ts";
 import { SubscribeOperation, type SubscribeRequest } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
-import type { SubscriptionExecutor } from "./subscription_executor.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -40,7 +39,7 @@ export interface VolatileSubscriptionSpec extends SubscribeRequest {
  * ```
  */
 export async function startVolatileSubscription(
-  executor: SubscriptionExecutor,
+  executor: OperationExecutor,
   spec: VolatileSubscriptionSpec,
   options: ExecuteOptions = {},
 ): Promise<Subscription> {

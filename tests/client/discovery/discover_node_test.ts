@@ -3,12 +3,11 @@ import {
   ClusterDiscoverer,
   discoverNode,
   type DiscoverNodeOptions,
-  DiscoveryError,
   fetchGossip,
   tcpEndpoint,
 } from "../../../lib/client/discovery/discover_node.ts";
 import { parseGossip } from "../../../lib/client/discovery/gossip.ts";
-import { ProtocolError } from "../../../lib/errors.ts";
+import { DiscoveryError, ProtocolError } from "../../../lib/errors.ts";
 import { generateTlsCerts } from "../../support/tls_certs.ts";
 import { fixture, type GossipJson } from "./fixtures.ts";
 

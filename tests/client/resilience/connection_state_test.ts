@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { STATE_STREAM_BUFFER, StateBroadcaster } from "../../../lib/client/connection_state.ts";
-import type { ConnectionState } from "../../../lib/client/connection.ts";
+import type { ConnectionState } from "../../../lib/client/connection_state.ts";
 
 const unit = { permissions: "none" } as const;
 const connected: ConnectionState = { status: "connected", name: "c" };

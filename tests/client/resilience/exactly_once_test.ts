@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { newEvent } from "../../../lib/client/new_event.ts";
-import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
 import { startMemoryStore } from "../../../lib/memstore/mod.ts";
-import { clientOver, seededRandom, testSeed } from "./support.ts";
+import { clientOver, openExecutor, seededRandom, testSeed } from "./support.ts";
 
 const TOTAL = 10_000;
 const WINDOW = 100;
@@ -10,7 +9,7 @@ const WINDOW = 100;
 Deno.test("10,000 appends with the connection killed at random moments lose none and duplicate none", async () => {
   const random = seededRandom(testSeed("exactly-once"));
   await using store = await startMemoryStore({ port: 0 });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: store.hostname, port: store.port },
     reconnection: { delay: 0, maxAttempts: "forever" },
     maxRetries: "forever",
@@ -18,7 +17,14 @@ Deno.test("10,000 appends with the connection killed at random moments lose none
   });
   await using client = clientOver(executor);
   let reconnections = 0;
-  executor.onReconnect(() => reconnections++);
+  let reconnecting = false;
+  executor.watch((state) => {
+    if (state.status === "reconnecting") reconnecting = true;
+    else if (state.status === "connected" && reconnecting) {
+      reconnecting = false;
+      reconnections++;
+    }
+  });
 
   const events = Array.from({ length: TOTAL }, (_, i) => newEvent("numbered", { body: { i } }));
   const streams = ["once-a", "once-b", "once-c"];

@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { newEvent } from "../../../lib/client/new_event.ts";
-import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
 import { ConnectionClosedError, ProtocolError } from "../../../lib/errors.ts";
 import { startMemoryStore } from "../../../lib/memstore/mod.ts";
 import { startFaultProxy } from "../../support/fault_proxy.ts";
-import { clientOver, StateRecorder, WatchedClock } from "./support.ts";
+import { clientOver, openExecutor, StateRecorder, WatchedClock } from "./support.ts";
 
 Deno.test("a corrupted frame closes the connection with a ProtocolError, the client reconnects and the append lands once", async () => {
   await using store = await startMemoryStore({ port: 0, heartbeat: false });
   await using proxy = await startFaultProxy({
     target: { hostname: store.hostname, port: store.port },
   });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: proxy.hostname, port: proxy.port },
     reconnection: { delay: 0 },
   });
@@ -41,7 +40,7 @@ Deno.test("a server that stops answering is detected by the heartbeat timeout an
   await using proxy = await startFaultProxy({
     target: { hostname: store.hostname, port: store.port },
   });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: proxy.hostname, port: proxy.port },
     heartbeatInterval: 750,
     heartbeatTimeout: 1500,
@@ -76,7 +75,7 @@ Deno.test("operations survive a proxy that drops every connection several times"
   await using proxy = await startFaultProxy({
     target: { hostname: store.hostname, port: store.port },
   });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: proxy.hostname, port: proxy.port },
     reconnection: { delay: 0, maxAttempts: "forever" },
   });

@@ -8,16 +8,16 @@ import { leaderEndpoint } from "../../../lib/client/leader_info.ts";
 import { ProtocolError } from "../../../lib/errors.ts";
 import { encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
-import type { Package } from "../../../lib/wire/package_codec.ts";
+import { decodeReply, type Message } from "../../../lib/wire/message.ts";
 
 const unit = { permissions: "none" } as const;
 
-function notHandled(reason: NotHandled_NotHandledReason, info?: Uint8Array): Package {
-  return {
+function notHandled(reason: NotHandled_NotHandledReason, info?: Uint8Array): Message {
+  return decodeReply({
     command: TcpCommand.NotHandled,
     correlationId: "00000000-0000-0000-0000-000000000001",
     payload: encodeMessage(NotHandledSchema, { reason, additionalInfo: info }),
-  };
+  });
 }
 
 const both = encodeMessage(NotHandled_LeaderInfoSchema, {
@@ -62,7 +62,7 @@ Deno.test(
     );
     assert.equal(
       leaderEndpoint(
-        { command: TcpCommand.Pong, correlationId: "x", payload: new Uint8Array(0) },
+        { command: TcpCommand.Pong, correlationId: "x", schema: undefined, body: undefined },
         false,
       ),
       undefined,

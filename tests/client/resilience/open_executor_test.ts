@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "../../../lib/client/client.ts";
-import type { ConnectionState } from "../../../lib/client/connection.ts";
-import { executorOptions } from "../../../lib/client/open_executor.ts";
-import { resolveReconnection } from "../../../lib/client/reconnection_policy.ts";
+import { endpointSource } from "../../../lib/client/endpoint_source.ts";
+import type { ConnectionState } from "../../../lib/client/connection_state.ts";
 import { resolveSettings } from "../../../lib/client/settings.ts";
 import { startMemoryStore } from "../../../lib/memstore/mod.ts";
 import { ConnectionClosedError } from "../../../lib/errors.ts";
@@ -45,14 +44,14 @@ Deno.test("connection URLs take maxRetries, maxReconnections, reconnectionDelay 
   const settings = resolveSettings(
     "tcp://localhost:1113?maxRetries=3&maxReconnections=-1&reconnectionDelay=250&retryDelay=50",
   );
-  assert.equal(settings.maxRetries, 3);
-  assert.equal(settings.retryDelay, 50);
-  const policy = resolveReconnection(settings.reconnection);
+  assert.equal(settings.executor.retry.maxRetries, 3);
+  assert.equal(settings.executor.retry.retryDelay, 50);
+  const policy = settings.executor.reconnection;
   assert.equal(policy.maxAttempts, Infinity);
   assert.equal(policy.delay(1), 250);
-  assert.equal(resolveSettings("tcp://h?maxRetries=forever").maxRetries, Infinity);
+  assert.equal(resolveSettings("tcp://h?maxRetries=forever").executor.retry.maxRetries, Infinity);
   assert.equal(
-    resolveReconnection(resolveSettings("tcp://h?maxReconnections=0").reconnection).maxAttempts,
+    resolveSettings("tcp://h?maxReconnections=0").executor.reconnection.maxAttempts,
     0,
   );
 });
@@ -66,19 +65,19 @@ Deno.test("bad retry and reconnection values are RangeErrors naming the option",
   assert.throws(() => resolveSettings({ reconnection: { tries: 1 } as never }), /"tries"/);
 });
 
-Deno.test("executorOptions(): 10 retries by default, none with reconnection: false unless asked", () => {
-  assert.equal(executorOptions(resolveSettings({})).maxRetries, undefined);
-  assert.equal(executorOptions(resolveSettings({ reconnection: false })).maxRetries, 0);
-  assert.equal(
-    executorOptions(resolveSettings({ reconnection: false, maxRetries: 2 })).maxRetries,
-    2,
-  );
-  assert.deepEqual(executorOptions(resolveSettings("db:1114")).endpoint, {
+Deno.test("resolveSettings(): 10 retries by default, none with reconnection: false unless asked", async () => {
+  const retries = (options: Parameters<typeof resolveSettings>[0]) =>
+    resolveSettings(options).executor.retry.maxRetries;
+  assert.equal(retries({}), 10);
+  assert.equal(retries({ reconnection: false }), 0);
+  assert.equal(retries({ reconnection: false, maxRetries: 2 }), 2);
+  const signal = new AbortController().signal;
+  assert.deepEqual(await endpointSource(resolveSettings("db:1114"))(undefined, signal), {
     hostname: "db",
     port: 1114,
   });
   assert.equal(
-    typeof executorOptions(resolveSettings({ discovery: { seeds: ["a:2113"] } })).endpoint,
+    typeof endpointSource(resolveSettings({ discovery: { seeds: ["a:2113"] } })),
     "function",
   );
 });

@@ -9,11 +9,8 @@ import {
 } from "../../../gen/client_messages_pb.ts";
 import { newEvent } from "../../../lib/client/new_event.ts";
 import { RequestOperation } from "../../../lib/client/operation.ts";
-import type { Disposition, Operation, OutgoingRequest } from "../../../lib/client/operation.ts";
-import {
-  type ReconnectAware,
-  ReconnectingExecutor,
-} from "../../../lib/client/reconnecting_executor.ts";
+import type { Decision, Operation, OutgoingRequest } from "../../../lib/client/operation.ts";
+import type { Message } from "../../../lib/wire/message.ts";
 import type { Endpoint } from "../../../lib/client/transport.ts";
 import {
   ConnectionClosedError,
@@ -23,18 +20,17 @@ import {
 } from "../../../lib/errors.ts";
 import { startMemoryStore } from "../../../lib/memstore/mod.ts";
 import { createPipe } from "../../../lib/wire/duplex.ts";
-import type { Package } from "../../../lib/wire/package_codec.ts";
 import { decodeMessage, encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
 import { FakePeer } from "../support/fake_peer.ts";
-import { clientOver, StateRecorder, WatchedClock } from "./support.ts";
+import { clientOver, openExecutor, StateRecorder, WatchedClock } from "./support.ts";
 
 const MEMSTORE: Endpoint = { hostname: "memstore", port: 1113 };
 
 Deno.test("appends in flight when the connection drops are re-sent on a new connection and written once", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => (dials++, Promise.resolve(store.connectPipe())),
     reconnection: { delay: 0 },
@@ -58,7 +54,7 @@ Deno.test("appends in flight when the connection drops are re-sent on a new conn
 
 Deno.test("an operation refused with NotHandled TooBusy on every attempt fails with RetriesExhaustedError counting the attempts", async () => {
   await using store = await startMemoryStore({ listen: false });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     maxRetries: 3,
@@ -83,7 +79,7 @@ Deno.test("NotHandled NotReady is re-sent after retryDelay with a fresh correlat
   const [clientEnd, serverEnd] = createPipe();
   const peer = new FakePeer(serverEnd);
   const identified = peer.receive().then((p) => peer.reply(p, TcpCommand.ClientIdentified));
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(clientEnd),
     retryDelay: 250,
@@ -124,7 +120,7 @@ Deno.test("NotHandled NotLeader with leader info reconnects to the leader and re
     peer.receive().then((p) => peer.reply(p, TcpCommand.ClientIdentified)).catch(() => {});
     return Promise.resolve(clientEnd);
   };
-  await using executor = await ReconnectingExecutor.open({ endpoint: followerEndpoint, dialer });
+  await using executor = await openExecutor({ endpoint: followerEndpoint, dialer });
   const client = clientOver(executor);
   const event = newEvent("led", { body: {} });
   const write = client.publish("leader-1", [event]);
@@ -162,7 +158,7 @@ Deno.test("NotHandled NotLeader without leader info is re-sent after retryDelay;
   const peer = new FakePeer(serverEnd);
   const identified = peer.receive().then((p) => peer.reply(p, TcpCommand.ClientIdentified));
   let dials = 0;
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => (dials++, Promise.resolve(clientEnd)),
     retryDelay: 300,
@@ -197,7 +193,7 @@ Deno.test("NotHandled NotLeader without leader info is re-sent after retryDelay;
 Deno.test("the reconnection policy gives up after maxAttempts: the executor closes and waiting operations fail with ConnectionClosedError", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => {
       dials++;
@@ -236,7 +232,7 @@ Deno.test("the reconnection policy gives up after maxAttempts: the executor clos
 Deno.test('maxAttempts "forever" keeps reconnecting past the default 10 attempts', async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => {
       dials++;
@@ -258,7 +254,7 @@ Deno.test('maxAttempts "forever" keeps reconnecting past the default 10 attempts
 Deno.test("the first connection is retried by the reconnection policy", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => {
       dials++;
@@ -273,7 +269,7 @@ Deno.test("the first connection is retried by the reconnection policy", async ()
 
 Deno.test("the first connection fails with ConnectionClosedError naming the attempts when every try fails", async () => {
   let dials = 0;
-  const error = await ReconnectingExecutor.open({
+  const error = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => (dials++, Promise.reject(new Deno.errors.ConnectionRefused("nobody home"))),
     reconnection: { delay: 0, maxAttempts: 2 },
@@ -286,7 +282,7 @@ Deno.test("the first connection fails with ConnectionClosedError naming the atte
 
 Deno.test("states() streams connected, reconnecting, connected and closed, then ends", async () => {
   await using store = await startMemoryStore({ listen: false });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     reconnection: { delay: 0 },
@@ -311,7 +307,7 @@ Deno.test("close() fails queued operations with ConnectionClosedError and stops 
   const clock = new WatchedClock();
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => (dials++, Promise.resolve(store.connectPipe())),
     reconnection: { delay: 5000 },
@@ -333,7 +329,7 @@ Deno.test("close() fails queued operations with ConnectionClosedError and stops 
 Deno.test("the call timeout is a deadline that includes time spent waiting for a connection", async () => {
   const clock = new WatchedClock();
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     reconnection: { delay: 60_000 },
@@ -354,7 +350,7 @@ Deno.test("the call timeout is a deadline that includes time spent waiting for a
 Deno.test("aborting the caller's signal withdraws a queued operation", async () => {
   const clock = new WatchedClock();
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     reconnection: { delay: 60_000 },
@@ -374,7 +370,7 @@ Deno.test("aborting the caller's signal withdraws a queued operation", async () 
 Deno.test("a domain error is not retried", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => (dials++, Promise.resolve(store.connectPipe())),
   });
@@ -388,17 +384,16 @@ Deno.test("a domain error is not retried", async () => {
 });
 
 /** A long-lived operation: confirmed by Pong, then kept (like a subscription). */
-class PingSubscription implements Operation<void>, ReconnectAware {
+class PingSubscription implements Operation<void> {
   readonly name = "PingSubscription";
   readonly credentials = undefined;
   readonly result: Promise<void>;
   requests = 0;
   confirmations = 0;
-  lost: Error[] = [];
   #resolve!: () => void;
   #reject!: (error: Error) => void;
   failure: Error | undefined;
-  constructor(readonly resubscribe: boolean) {
+  constructor() {
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -411,56 +406,30 @@ class PingSubscription implements Operation<void>, ReconnectAware {
   }
   /** Pongs after the first: the last one ends the operation. */
   endAfter = Infinity;
-  handle(pkg: Package): Disposition {
-    assert.equal(pkg.command, TcpCommand.Pong);
+  handle(message: Message): Decision {
+    assert.equal(message.command, TcpCommand.Pong);
     this.confirmations++;
     this.#resolve();
-    return this.confirmations >= this.endAfter ? { kind: "complete" } : { kind: "continue" };
+    return this.confirmations >= this.endAfter
+      ? { kind: "complete" }
+      : this.confirmations === 1
+      ? { kind: "confirmed" }
+      : { kind: "continue" };
   }
   fail(error: Error): void {
     this.failure ??= error;
     this.#reject(error);
   }
-  onConnectionLost(error: Error): boolean {
-    this.lost.push(error);
-    return this.resubscribe;
-  }
 }
 
-Deno.test("a confirmed ReconnectAware operation is re-sent on the new connection and onReconnect fires", async () => {
+Deno.test("a confirmed operation whose connection is lost fails with the connection error and is not re-sent", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     reconnection: { delay: 0 },
   });
-  const subscription = new PingSubscription(true);
-  await executor.execute(subscription);
-  assert.equal(subscription.confirmations, 1);
-  const reconnected = new Promise<Error | undefined>((resolve) => {
-    const stop = executor.onReconnect((info) => {
-      stop();
-      resolve(info.error);
-    });
-  });
-  store.dropConnections();
-  const why = await reconnected;
-  assert.ok(why instanceof ConnectionClosedError);
-  assert.equal(subscription.lost.length, 1);
-  assert.equal(subscription.requests, 2);
-  assert.equal(executor.pendingOperations, 1);
-  executor.release(subscription);
-  assert.equal(executor.pendingOperations, 0);
-});
-
-Deno.test("a confirmed operation that declines to resubscribe fails with the connection error", async () => {
-  await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
-    endpoint: MEMSTORE,
-    dialer: () => Promise.resolve(store.connectPipe()),
-    reconnection: { delay: 0 },
-  });
-  const subscription = new PingSubscription(false);
+  const subscription = new PingSubscription();
   await executor.execute(subscription);
   const recorder = new StateRecorder(executor);
   const connected = recorder.next("connected");
@@ -474,11 +443,11 @@ Deno.test("a confirmed operation that declines to resubscribe fails with the con
 
 Deno.test("sendFor() talks on behalf of an attached operation, which is forgotten when it completes", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
   });
-  const subscription = new PingSubscription(true);
+  const subscription = new PingSubscription();
   subscription.endAfter = 2;
   await executor.execute(subscription);
   assert.equal(executor.pendingOperations, 1);
@@ -501,11 +470,11 @@ Deno.test("sendFor() talks on behalf of an attached operation, which is forgotte
 
 Deno.test("aborting an attached operation's signal fails it and forgets it", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
   });
-  const subscription = new PingSubscription(true);
+  const subscription = new PingSubscription();
   const controller = new AbortController();
   await executor.execute(subscription, { signal: controller.signal });
   assert.equal(executor.pendingOperations, 1);
@@ -520,7 +489,7 @@ Deno.test("aborting an attached operation's signal fails it and forgets it", asy
 
 Deno.test("a ping over the executor works and toString() names the state", async () => {
   await using store = await startMemoryStore({ listen: false });
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint: MEMSTORE,
     dialer: () => Promise.resolve(store.connectPipe()),
     name: "resilient",

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { exponentialBackoff } from "../../../lib/client/backoff.ts";
-import {
-  DEFAULT_MAX_RECONNECTIONS,
-  resolveCount,
-  resolveReconnection,
-} from "../../../lib/client/reconnection_policy.ts";
+import { DEFAULTS } from "../../../lib/client/defaults.ts";
+import { resolveCount, resolveReconnection } from "../../../lib/client/reconnection_policy.ts";
 
 const unit = { permissions: "none" } as const;
 
@@ -15,8 +12,8 @@ Deno.test(
     const policy = resolveReconnection(undefined);
     assert.equal(policy.delay(1), 100);
     assert.equal(policy.delay(9), 100);
-    assert.equal(policy.maxAttempts, DEFAULT_MAX_RECONNECTIONS);
-    assert.equal(DEFAULT_MAX_RECONNECTIONS, 10);
+    assert.equal(policy.maxAttempts, DEFAULTS.maxReconnections);
+    assert.equal(DEFAULTS.maxReconnections, 10);
   },
 );
 

@@ -1,20 +1,47 @@
 /**
- * Helpers for the resilience tests: a client over a {@linkcode ReconnectingExecutor}, a manual
- * clock that says when a timer is scheduled, a state recorder and a seeded random source.
+ * Helpers for the resilience tests: an executor opened from connect-style options, a client over
+ * it, a manual clock that says when a timer is scheduled, a state recorder and a seeded random
+ * source.
  *
  * @module
  */
 
-import { Client } from "../../../lib/client/client.ts";
-import type { ConnectionState } from "../../../lib/client/connection.ts";
-import type { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
-import { resolveSettings } from "../../../lib/client/settings.ts";
-import type { TimerHandle } from "../../../lib/clock.ts";
+import { type Client, clientOf } from "../../../lib/client/client.ts";
+import type { ConnectionState } from "../../../lib/client/connection_state.ts";
+import type { EndpointSource } from "../../../lib/client/endpoint_source.ts";
+import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
+import { type ConnectOptions, resolveSettings } from "../../../lib/client/settings.ts";
+import type { Dialer, Endpoint } from "../../../lib/client/transport.ts";
+import type { Clock, TimerHandle } from "../../../lib/clock.ts";
 import { ManualClock } from "../../support/manual_clock.ts";
+
+/** Options of {@linkcode openExecutor}: `connect()`'s, plus where to dial and the clock. */
+export interface ExecutorTestOptions extends Omit<ConnectOptions, "host" | "port" | "transport"> {
+  /** A fixed endpoint or an endpoint source (discovery). */
+  readonly endpoint: Endpoint | EndpointSource;
+  /** The dialer (default `Deno.connect`). */
+  readonly dialer?: Dialer;
+  /** Timers (default the system clock). */
+  readonly clock?: Clock;
+}
+
+/** Opens a {@linkcode ReconnectingExecutor} with settings resolved as `connect()` resolves them. */
+export function openExecutor(options: ExecutorTestOptions): Promise<ReconnectingExecutor> {
+  const { endpoint, dialer, clock, ...rest } = options;
+  const settings = resolveSettings(
+    { ...rest, ...(dialer && { transport: dialer }) },
+    undefined,
+    { clock },
+  );
+  const source: EndpointSource = typeof endpoint === "function"
+    ? endpoint
+    : () => Promise.resolve(endpoint);
+  return ReconnectingExecutor.open(settings.executor, source);
+}
 
 /** A user-facing client over `executor` (closing the client closes the executor). */
 export function clientOver(executor: ReconnectingExecutor): Client {
-  return new Client(executor, resolveSettings({}));
+  return clientOf(executor, resolveSettings({}));
 }
 
 /** A {@linkcode ManualClock} that can wait until a timer of a given length is scheduled. */

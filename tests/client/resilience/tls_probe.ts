@@ -5,11 +5,11 @@
  * @module
  */
 
-import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
+import { openExecutor } from "./support.ts";
 
 const port = Number(Deno.args[0]);
 try {
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: "localhost", port },
     tls: {},
     reconnection: false,

@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
-import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
-import { caCertificates, TlsCertificateError } from "../../../lib/client/tls.ts";
+import { caCertificates } from "../../../lib/client/tls.ts";
+import { TlsCertificateError } from "../../../lib/errors.ts";
 import type { Endpoint } from "../../../lib/client/transport.ts";
 import { tcpDialer } from "../../../lib/client/transport.ts";
 import { ConnectionClosedError } from "../../../lib/errors.ts";
 import { startMemoryStore } from "../../../lib/memstore/mod.ts";
 import { generateTlsCerts } from "../../support/tls_certs.ts";
-import { clientOver, StateRecorder } from "./support.ts";
+import { clientOver, openExecutor, StateRecorder } from "./support.ts";
 
 Deno.test("over TLS with a trusted CA the client writes, survives a dropped connection and reconnects over TLS", async () => {
   const { caCert, cert, key } = await generateTlsCerts();
   await using store = await startMemoryStore({ port: 0, tls: { cert, key } });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: "localhost", port: store.port },
     tls: { caCerts: [caCert] },
     reconnection: { delay: 0 },
@@ -33,7 +33,7 @@ Deno.test("the CA can come from a PEM file", async () => {
   const file = await Deno.makeTempFile({ suffix: ".pem" });
   try {
     await Deno.writeTextFile(file, caCert);
-    await using executor = await ReconnectingExecutor.open({
+    await using executor = await openExecutor({
       endpoint: { hostname: "localhost", port: store.port },
       tls: { caFile: file },
     });
@@ -45,7 +45,7 @@ Deno.test("the CA can come from a PEM file", async () => {
 
 Deno.test("an unreadable CA file fails at once with an error naming the file", async () => {
   let dials = 0;
-  const error = await ReconnectingExecutor.open({
+  const error = await openExecutor({
     endpoint: { hostname: "localhost", port: 1 },
     dialer: (endpoint, options) => (dials++, tcpDialer(endpoint, options)),
     tls: { caFile: "/nonexistent/ca.pem" },
@@ -70,7 +70,7 @@ Deno.test("an untrusted server certificate fails with TlsCertificateError and is
   const { cert, key } = await generateTlsCerts();
   await using store = await startMemoryStore({ port: 0, tls: { cert, key } });
   let dials = 0;
-  const error = await ReconnectingExecutor.open({
+  const error = await openExecutor({
     endpoint: { hostname: "localhost", port: store.port },
     dialer: (endpoint, options) => (dials++, tcpDialer(endpoint, options)),
     tls: {},
@@ -89,13 +89,13 @@ Deno.test("dangerouslyDisableHostnameVerification accepts a trusted certificate 
   const { caCert, cert, key } = await generateTlsCerts({ hosts: ["example.test"] });
   await using store = await startMemoryStore({ port: 0, tls: { cert, key } });
   const endpoint: Endpoint = { hostname: "127.0.0.1", port: store.port };
-  const error = await ReconnectingExecutor.open({ endpoint, tls: { caCerts: [caCert] } }).then(
+  const error = await openExecutor({ endpoint, tls: { caCerts: [caCert] } }).then(
     () => assert.fail("connected despite the name mismatch"),
     (e) => e,
   );
   assert.ok(error.cause instanceof TlsCertificateError);
   assert.match(error.cause.message, /not valid for name "127\.0\.0\.1"/);
-  await using executor = await ReconnectingExecutor.open({
+  await using executor = await openExecutor({
     endpoint,
     tls: { caCerts: [caCert], dangerouslyDisableHostnameVerification: true },
   });

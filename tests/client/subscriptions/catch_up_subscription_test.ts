@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
 import type { ResolvedEvent } from "../../../lib/client/resolved_event.ts";
 import type { CatchUpSubscription } from "../../../lib/client/subscriptions/catch_up_subscription.ts";
-import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop.ts";
+import { SubscriptionDroppedError } from "../../../lib/errors.ts";
 import type { StoreServices } from "../../../lib/memstore/command_registry.ts";
 import type { MemoryStore } from "../../../lib/memstore/mod.ts";
 import { newGuid } from "../../../lib/wire/guid.ts";
-import { Connection } from "../../../lib/client/connection.ts";
-import { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
+import type { ClientContext } from "../../../lib/client/client_context.ts";
+import type { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
+import { systemClock } from "../../../lib/clock.ts";
+import { openExecutor } from "../resilience/support.ts";
 import { subscribeTo, subscribeToAll } from "../../../lib/client/subscriptions/subscription_api.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
@@ -47,11 +49,24 @@ function appendDirect(store: MemoryStore, stream: string, count: number): void {
 }
 
 /** A reconnecting executor whose connections are pipes to `store`. */
-function reconnecting(store: MemoryStore): Promise<ReconnectingExecutor> {
-  return ReconnectingExecutor.open({
+function reconnecting(
+  store: MemoryStore,
+  reconnection?: false,
+): Promise<ReconnectingExecutor> {
+  return openExecutor({
     endpoint: { hostname: "memstore", port: 1113 },
     dialer: () => Promise.resolve(store.connectPipe()),
+    ...(reconnection === false && { reconnection }),
   });
+}
+
+/** The context of subscription calls over `executor`, without default credentials. */
+function contextOver(executor: ReconnectingExecutor): ClientContext {
+  return {
+    executor,
+    calls: { credentials: undefined, requireLeader: true },
+    clock: systemClock,
+  };
 }
 
 /** Yields to the event loop `n` times (no timers): lets reads and pushes interleave. */
@@ -247,8 +262,8 @@ Deno.test("a catch-up subscription on a hard-deleted stream drops with not-found
 
 Deno.test("a catch-up subscription on a connection that closes for good drops with connection-lost after delivering what it had", async () => {
   await using env = await openStore();
-  await using connection = await Connection.open(env.store.connectPipe());
-  const host = { executor: connection, credentials: undefined, requireLeader: true };
+  await using connection = await reconnecting(env.store, false);
+  const host = contextOver(connection);
   appendDirect(env.store, "s", 3);
   const subscription = await subscribeTo(host, "s", { startFrom: 0 });
   const reader = subscription.getReader();
@@ -265,7 +280,7 @@ Deno.test("a catch-up subscription on a connection that closes for good drops wi
 Deno.test("a catch-up subscription on a reconnecting executor resumes after the connection drops, without gaps or duplicates", async () => {
   await using env = await openStore();
   await using executor = await reconnecting(env.store);
-  const host = { executor, credentials: undefined, requireLeader: true };
+  const host = contextOver(executor);
   appendDirect(env.store, "s", 5);
   let live = Promise.withResolvers<void>();
   await using subscription = await subscribeTo(host, "s", {
@@ -292,7 +307,7 @@ Deno.test("after connection drops at random points a catch-up subscription on a 
     const random = prng(1000 + run);
     await using env = await openStore();
     await using executor = await reconnecting(env.store);
-    const host = { executor, credentials: undefined, requireLeader: true };
+    const host = contextOver(executor);
     const stream = `resume-${run}`;
     appendDirect(env.store, stream, Math.floor(random() * 30));
     const subscription = await subscribeTo(host, stream, {
@@ -326,7 +341,7 @@ Deno.test("after connection drops at random points a catch-up subscription on a 
 Deno.test("a catch-up subscription to $all on a reconnecting executor resumes by position after a drop, without gaps or duplicates", async () => {
   await using env = await openStore();
   await using executor = await reconnecting(env.store);
-  const host = { executor, credentials: admin, requireLeader: true };
+  const host = { ...contextOver(executor), calls: { credentials: admin, requireLeader: true } };
   for (const stream of ["a", "b", "c"]) appendDirect(env.store, stream, 4);
   const subscription = await subscribeToAll(host, { startFrom: Position.start, batchSize: 5 });
   const reader = subscription.getReader();

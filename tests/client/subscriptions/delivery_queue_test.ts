@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
 import { RecordedEvent, ResolvedEvent } from "../../../lib/client/resolved_event.ts";
 import { DeliveryQueue } from "../../../lib/client/subscriptions/delivery_queue.ts";
-import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop.ts";
+import { SubscriptionDroppedError } from "../../../lib/errors.ts";
 
 function event(n: number): ResolvedEvent {
   return new ResolvedEvent(

@@ -4,7 +4,7 @@ import {
   SubscriptionDropped_SubscriptionDropReason as WireReason,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop.ts";
+import { SubscriptionDroppedError } from "../../../lib/errors.ts";
 import { encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
 import { connectFake } from "../support/fake_peer.ts";

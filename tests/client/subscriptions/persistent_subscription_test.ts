@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "../../../lib/client/client.ts";
 import type { ResolvedEvent } from "../../../lib/client/resolved_event.ts";
-import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop.ts";
-import { PersistentSubscriptionError } from "../../../lib/client/subscriptions/persistent_group_operations.ts";
+import { PersistentSubscriptionError, SubscriptionDroppedError } from "../../../lib/errors.ts";
 import type { PersistentSubscription } from "../../../lib/client/subscriptions/persistent_subscription.ts";
 import { AccessDeniedError } from "../../../lib/errors.ts";
 import { ManualClock } from "../../support/manual_clock.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
-import { SubscriptionDroppedError } from "../../../lib/client/subscriptions/drop.ts";
+import { SubscriptionDroppedError } from "../../../lib/errors.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
 Deno.test("subscribeTo() without startFrom delivers only events appended after it resolved, in order", async () => {

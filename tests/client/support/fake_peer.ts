@@ -9,9 +9,9 @@ import { createPipe, type Duplex } from "../../../lib/wire/duplex.ts";
 import { FrameDecoderStream } from "../../../lib/wire/frame_decoder_stream.ts";
 import { encodePackage, type Package } from "../../../lib/wire/package_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
-import { connect } from "../../../lib/client/client.ts";
-import type { Client } from "../../../lib/client/client.ts";
-import type { ConnectOptions } from "../../../lib/client/settings.ts";
+import { type Client, openClient } from "../../../lib/client/client.ts";
+import { type ConnectOptions, resolveSettings } from "../../../lib/client/settings.ts";
+import type { Clock } from "../../../lib/clock.ts";
 
 /** The server end of a pipe, package by package. */
 export class FakePeer {
@@ -74,8 +74,9 @@ export class FakePeer {
  * IdentifyClient package the client sent.
  */
 export async function connectFake(
-  options: ConnectOptions = {},
+  options: ConnectOptions & { readonly clock?: Clock } = {},
 ): Promise<{ client: Client; peer: FakePeer; identify: Package }> {
+  const { clock, ...connectOptions } = options;
   const [clientEnd, serverEnd] = createPipe();
   const peer = new FakePeer(serverEnd);
   const identified = (async () => {
@@ -84,10 +85,14 @@ export async function connectFake(
     return identify;
   })();
   // One scripted pipe: a single connection that does not reconnect (override per test).
-  const client = await connect({
-    reconnection: false,
-    ...options,
-    transport: () => Promise.resolve(clientEnd),
-  });
+  const client = await openClient(resolveSettings(
+    {
+      reconnection: false,
+      ...connectOptions,
+      transport: () => Promise.resolve(clientEnd),
+    },
+    undefined,
+    { clock },
+  ));
   return { client, peer, identify: await identified };
 }

@@ -5,17 +5,14 @@
 import assert from "node:assert/strict";
 import { connect } from "../../../lib/client/client.ts";
 import { ClusterDiscoverer } from "../../../lib/client/discovery/discover_node.ts";
-import {
-  discoveryEndpoints,
-  ReconnectingExecutor,
-} from "../../../lib/client/reconnecting_executor.ts";
+import { discoveryEndpoints } from "../../../lib/client/endpoint_source.ts";
 import { startMemoryCluster } from "../../../lib/memstore/mod.ts";
-import { clientOver } from "../../client/resilience/support.ts";
+import { clientOver, openExecutor } from "../../client/resilience/support.ts";
 
 Deno.test("a client connected to a follower is redirected to the leader by NotLeader", async () => {
   await using cluster = await startMemoryCluster({ heartbeat: false });
   const [leader, follower] = cluster.nodes;
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: { hostname: follower.hostname, port: follower.tcpPort },
   });
   await using client = clientOver(executor);
@@ -33,7 +30,7 @@ Deno.test("a client that found the leader by gossip fails over to the new leader
     maxDiscoverAttempts: 3,
     discoverDelayMs: 50,
   });
-  const executor = await ReconnectingExecutor.open({
+  const executor = await openExecutor({
     endpoint: discoveryEndpoints(discoverer),
     reconnection: { delay: 50, maxAttempts: 10 },
   });

@@ -1,0 +1,275 @@
+/**
+ * The write calls: `publishEvent`, `publish`, `deleteStream`, `setStreamMetadata` and
+ * transactions. Each checks its arguments, then runs a write operation (`write_operations.ts`)
+ * over the {@linkcode ClientContext}.
+ *
+ * @module
+ */
+
+import { TcpCommand } from "../wire/tcp_command.ts";
+import {
+  type CallOptions,
+  checkBoolean,
+  checkEvents,
+  checkMetadataStream,
+  checkOptions,
+  checkStream,
+} from "./call_options.ts";
+import { type ClientContext, credentialsFor, run, writeContext } from "./client_context.ts";
+import {
+  ExpectedVersion,
+  type ExpectedVersionValue,
+  toExpectedVersion,
+} from "./expected_version.ts";
+import { type EventBody, type EventData, newEvent } from "./new_event.ts";
+import { RequestOperation } from "./operation.ts";
+import { serializeStreamMetadata, type StreamMetadata } from "./stream_metadata.ts";
+import {
+  appendOperation,
+  deleteOperation,
+  type DeleteResult,
+  transactionCommitOperation,
+  transactionStartOperation,
+  transactionWriteOperation,
+  type WriteResult,
+} from "./write_operations.ts";
+
+/** Options of `Client.publishEvent`. */
+export interface PublishEventOptions extends CallOptions {
+  /** The body: a JSON-serialisable value, or `Uint8Array` for binary. */
+  readonly body?: EventBody;
+  /** Alias of `body`. */
+  readonly data?: EventBody;
+  /** Metadata: a JSON-serialisable value, or `Uint8Array`. */
+  readonly metadata?: EventBody;
+  /** The event id (default: a fresh GUID). */
+  readonly id?: string;
+  /** Expected version of the stream (default `ExpectedVersion.Any`). */
+  readonly expectedVersion?: ExpectedVersionValue;
+}
+
+/** Options of `Client.publish` and `Client.startTransaction`. */
+export interface PublishOptions extends CallOptions {
+  /** Expected version of the stream (default `ExpectedVersion.Any`). */
+  readonly expectedVersion?: ExpectedVersionValue;
+}
+
+/** Options of `Client.deleteStream`. */
+export interface DeleteStreamOptions extends CallOptions {
+  /** Expected version (default `ExpectedVersion.Any`). */
+  readonly expectedVersion?: ExpectedVersionValue;
+  /** Hard delete: the stream can never be recreated (default false: soft delete). */
+  readonly hardDelete?: boolean;
+}
+
+/** Options of `Client.setStreamMetadata`. */
+export interface SetStreamMetadataOptions extends CallOptions {
+  /** Expected version of the metastream (default `ExpectedVersion.Any`). */
+  readonly expectedVersion?: ExpectedVersionValue;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function expected(value: ExpectedVersionValue | undefined): bigint {
+  return toExpectedVersion(value ?? ExpectedVersion.Any);
+}
+
+/**
+ * Measures the round trip to the server, in milliseconds.
+ *
+ * @example
+ * ```ts ignore
+ * const ms = await ping(context);
+ * ```
+ */
+export async function ping(context: ClientContext, options?: CallOptions): Promise<number> {
+  const call = checkOptions("ping", options, []);
+  const started = context.clock.now();
+  await run(
+    context,
+    new RequestOperation<void>("Ping", {
+      command: TcpCommand.Ping,
+      payload: EMPTY,
+      responseCommand: TcpCommand.Pong,
+      credentials: credentialsFor(context, call),
+      decode: () => undefined,
+    }),
+    call,
+  );
+  return context.clock.now() - started;
+}
+
+/**
+ * Writes one event. Plain values are sent as JSON, `Uint8Array` as binary.
+ *
+ * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
+ *
+ * @example
+ * ```ts ignore
+ * await publishEvent(context, "adventure", "player_created", { body: { name: "Gil" } });
+ * ```
+ */
+export async function publishEvent(
+  context: ClientContext,
+  stream: string,
+  type: string,
+  options?: PublishEventOptions,
+): Promise<WriteResult> {
+  const call = checkOptions("publishEvent", options, [
+    "body",
+    "data",
+    "metadata",
+    "id",
+    "expectedVersion",
+  ]);
+  checkStream(stream, "publishEvent");
+  const { body, data, metadata, id, expectedVersion } = call;
+  const event = newEvent(type, {
+    ...(body !== undefined && { body }),
+    ...(data !== undefined && { data }),
+    ...(metadata !== undefined && { metadata }),
+    ...(id !== undefined && { id }),
+  });
+  const write = writeContext(context, stream, expected(expectedVersion), call);
+  return await run(context, appendOperation(write, [event]), call);
+}
+
+/**
+ * Writes events atomically (build them with `newEvent()`).
+ *
+ * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
+ *
+ * @example
+ * ```ts ignore
+ * await publish(context, "adventure", [newEvent("moved", { body: { to: "north" } })]);
+ * ```
+ */
+export async function publish(
+  context: ClientContext,
+  stream: string,
+  events: readonly EventData[],
+  options?: PublishOptions,
+): Promise<WriteResult> {
+  const call = checkOptions("publish", options, ["expectedVersion"]);
+  checkStream(stream, "publish");
+  const checked = checkEvents(events, "publish");
+  const write = writeContext(context, stream, expected(call.expectedVersion), call);
+  return await run(context, appendOperation(write, checked), call);
+}
+
+/**
+ * Deletes a stream: soft by default (it can be recreated), hard with `hardDelete`.
+ *
+ * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
+ *
+ * @example
+ * ```ts ignore
+ * await deleteStream(context, "adventure", { hardDelete: true });
+ * ```
+ */
+export async function deleteStream(
+  context: ClientContext,
+  stream: string,
+  options?: DeleteStreamOptions,
+): Promise<DeleteResult> {
+  const call = checkOptions("deleteStream", options, ["expectedVersion", "hardDelete"]);
+  checkStream(stream, "deleteStream");
+  const hardDelete = checkBoolean(call.hardDelete, "hardDelete", "deleteStream") ?? false;
+  const write = writeContext(context, stream, expected(call.expectedVersion), call);
+  return await run(context, deleteOperation(write, hardDelete), call);
+}
+
+/**
+ * Replaces a stream's metadata (writes a `$metadata` event to `$$<stream>`).
+ *
+ * @throws {WrongExpectedVersionError} if the metastream is not at `expectedVersion`
+ *
+ * @example
+ * ```ts ignore
+ * await setStreamMetadata(context, "adventure", { maxCount: 1000 });
+ * ```
+ */
+export async function setStreamMetadata(
+  context: ClientContext,
+  stream: string,
+  metadata: StreamMetadata,
+  options?: SetStreamMetadataOptions,
+): Promise<WriteResult> {
+  const call = checkOptions("setStreamMetadata", options, ["expectedVersion"]);
+  checkMetadataStream(stream, "setStreamMetadata");
+  const data = serializeStreamMetadata(metadata);
+  const event: EventData = { ...newEvent("$metadata"), data, isJson: true };
+  const write = writeContext(context, `$$${stream}`, expected(call.expectedVersion), call);
+  return await run(context, appendOperation(write, [event]), call);
+}
+
+/** A transaction started by `Client.startTransaction`. */
+export class Transaction {
+  /** The server's id for the transaction. */
+  readonly transactionId: bigint;
+  /** The stream the transaction writes to. */
+  readonly stream: string;
+  readonly #context: ClientContext;
+  readonly #expectedVersion: bigint;
+
+  /** Created by {@linkcode startTransaction}. */
+  constructor(
+    context: ClientContext,
+    stream: string,
+    expectedVersion: bigint,
+    transactionId: bigint,
+  ) {
+    this.#context = context;
+    this.#expectedVersion = expectedVersion;
+    this.stream = stream;
+    this.transactionId = transactionId;
+  }
+
+  /**
+   * Adds events to the transaction (not visible until committed).
+   *
+   * @throws {TypeError} for events not built with `newEvent()`
+   */
+  async write(events: readonly EventData[], options?: CallOptions): Promise<void> {
+    const call = checkOptions("write", options, []);
+    const checked = checkEvents(events, "write");
+    const write = writeContext(this.#context, this.stream, this.#expectedVersion, call);
+    return await run(
+      this.#context,
+      transactionWriteOperation(write, this.transactionId, checked),
+      call,
+    );
+  }
+
+  /**
+   * Commits: checks the expected version given at start, then makes the events visible.
+   *
+   * @throws {WrongExpectedVersionError} if the stream moved on
+   */
+  async commit(options?: CallOptions): Promise<WriteResult> {
+    const call = checkOptions("commit", options, []);
+    const write = writeContext(this.#context, this.stream, this.#expectedVersion, call);
+    return await run(this.#context, transactionCommitOperation(write, this.transactionId), call);
+  }
+}
+
+/**
+ * Starts a transaction; the expected version is checked at commit.
+ *
+ * @example
+ * ```ts ignore
+ * const tx = await startTransaction(context, "adventure");
+ * ```
+ */
+export async function startTransaction(
+  context: ClientContext,
+  stream: string,
+  options?: PublishOptions,
+): Promise<Transaction> {
+  const call = checkOptions("startTransaction", options, ["expectedVersion"]);
+  checkStream(stream, "startTransaction");
+  const expectedVersion = expected(call.expectedVersion);
+  const write = writeContext(context, stream, expectedVersion, call);
+  const id = await run(context, transactionStartOperation(write), call);
+  return new Transaction(context, stream, expectedVersion, id);
+}
