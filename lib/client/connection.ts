@@ -1,6 +1,7 @@
 /**
  * One protocol connection over a {@linkcode Duplex}, wired as the pipeline of `README.md`:
- * `duplex.readable` → `FrameDecoderStream` → `MessageDecoderStream` → the {@linkcode Dispatcher}
+ * `duplex.readable` → `LivenessStream` (bytes received feed the heartbeat) → `FrameDecoderStream`
+ * → `MessageDecoderStream` → the {@linkcode Dispatcher}
  * (by correlation id) → the operations; and the operations' packages → `PackageEncoderStream`
  * (coalescing) → `duplex.writable`. It also answers and sends heartbeats and makes the
  * IdentifyClient handshake.
@@ -14,6 +15,7 @@
 import { BadRequestError, ConnectionClosedError, ProtocolError } from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
+import { LivenessStream } from "../wire/liveness_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
 import { type Message, textOf } from "../wire/message.ts";
 import { MessageDecoderStream } from "../wire/message_decoder_stream.ts";
@@ -24,7 +26,7 @@ import { TcpCommand } from "../wire/tcp_command.ts";
 import { IdentifyClientSchema } from "../../gen/client_messages_pb.ts";
 import type { Clock } from "../clock.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { Heartbeat } from "../wire/heartbeat.ts";
 import {
   type Decision,
   type Operation,
@@ -111,6 +113,7 @@ export class Connection {
         this.#terminate(new ConnectionClosedError("The server stopped answering heartbeats")),
     });
     this.#readLoop = duplex.readable
+      .pipeThrough(new LivenessStream(() => this.#heartbeat.received()))
       .pipeThrough(new FrameDecoderStream({ maxPackageSize: settings.maxPackageSize }))
       .pipeThrough(new MessageDecoderStream())
       .pipeTo(new WritableStream({ write: (message) => this.#receive(message) }), {
@@ -230,7 +233,6 @@ export class Connection {
   }
 
   #receive(message: Message): void {
-    this.#heartbeat.received();
     switch (message.command) {
       case TcpCommand.HeartbeatRequest:
         this.#write({
