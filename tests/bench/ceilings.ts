@@ -297,21 +297,34 @@ async function memstoreCeiling(spec: CeilingSpec): Promise<Record<string, number
     return list;
   };
   const { w1, w2, w3 } = spec.appends;
-  const plain = await RawConnection.open(spec, false);
-  result.W1 = await pipelined(
-    plain,
+  // A fresh connection per shape, as each client run has its own.
+  const shape = async (
+    tls: boolean,
+    packages: readonly Uint8Array[],
+    depth: number,
+    eventsPerPackage: number,
+  ) => {
+    const conn = await RawConnection.open(spec, tls);
+    try {
+      return await pipelined(conn, packages, depth, eventsPerPackage);
+    } finally {
+      await conn.close();
+    }
+  };
+  result.W1 = await shape(
+    false,
     Array.from({ length: w1 }, (_, i) => appendPackage(`${spec.prefix}-w1`, i, 1)),
     1,
     1,
   );
-  result.W2 = await pipelined(
-    plain,
+  result.W2 = await shape(
+    false,
     Array.from({ length: w2 }, (_, i) => appendPackage(`${spec.prefix}-w2-${i % 100}`, i, 1)),
     100,
     1,
   );
-  result.W3 = await pipelined(
-    plain,
+  result.W3 = await shape(
+    false,
     Array.from(
       { length: Math.ceil(w3 / 100) },
       (_, i) => appendPackage(`${spec.prefix}-w3`, i * 100, 100),
@@ -319,13 +332,8 @@ async function memstoreCeiling(spec: CeilingSpec): Promise<Record<string, number
     1,
     100,
   );
-  result.W4 = await pipelined(plain, pages(spec.stream), 4, spec.page);
-  await plain.close();
-  if (spec.tlsPort !== undefined) {
-    const tls = await RawConnection.open(spec, true);
-    result.W8 = await pipelined(tls, pages(spec.stream), 4, spec.page);
-    await tls.close();
-  }
+  result.W4 = await shape(false, pages(spec.stream), 4, spec.page);
+  if (spec.tlsPort !== undefined) result.W8 = await shape(true, pages(spec.stream), 4, spec.page);
   return result;
 }
 

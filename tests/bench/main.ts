@@ -12,7 +12,8 @@
  * - `--quick`: small counts, one pass, written to a temporary directory (a smoke run for CI,
  *   not a comparison);
  * - `--passes N` (default 3);
- * - `--only W2,W4`: run only these workloads (results go to a temporary directory);
+ * - `--only W2,W4`: run only these workloads (`MEM`: the memory section; results go to a
+ *   temporary directory);
  * - `--out DIR`: write `results.json` and `bench.svg` there instead;
  * - `--cpu-prof`: write a V8 CPU profile of every photonpump process and of the server
  *   (summarise one with `deno run -A tests/bench/profile.ts FILE`).
@@ -399,34 +400,51 @@ if (wanted("W7")) {
   log(`W7: ${si(rateOf(w7))} ev/s, RSS ${si(w7.rssAfterWarmup!)}B -> peak ${si(w7.rssPeak!)}B`);
 }
 
-const memBefore = await serverMemory();
-await runWorkload("ours", {
-  workload: "M1",
-  host,
-  port,
-  stream: "bench-memory",
-  count: counts.m1,
-  inFlight: 100,
-}, "M1");
-const memAfter = await serverMemory();
-const retained: Record<ClientName, WorkloadResult> = {
-  ours: await runWorkload("ours", {
+async function memorySection(): Promise<BenchResults["memory"]> {
+  const before = await serverMemory();
+  await runWorkload("ours", {
+    workload: "M1",
+    host,
+    port,
+    stream: "bench-memory",
+    count: counts.m1,
+    inFlight: 100,
+  }, "M1");
+  const after = await serverMemory();
+  const m2: WorkloadSpec = {
     workload: "M2",
     host,
     port,
     stream: READ_STREAM,
     count: counts.m2,
     page: PAGE,
-  }, "M2"),
-  peer: await runWorkload("peer", {
-    workload: "M2",
-    host,
-    port,
-    stream: READ_STREAM,
-    count: counts.m2,
-    page: PAGE,
-  }, "M2"),
-};
+  };
+  const ours = (await runWorkload("ours", m2, "M2")).bytesPerEvent!;
+  const peer = (await runWorkload("peer", m2, "M2")).bytesPerEvent!;
+  const memory = {
+    server: {
+      events: counts.m1,
+      heapExternalBytesPerEvent:
+        (after.heapUsed + after.external - before.heapUsed - before.external) / counts.m1,
+      heapBytesPerEvent: (after.heapUsed - before.heapUsed) / counts.m1,
+      rssBytesPerEvent: (after.rss - before.rss) / counts.m1,
+    },
+    retained: {
+      events: counts.m2,
+      oursBytesPerEvent: ours,
+      peerBytesPerEvent: peer,
+      ratio: ours / peer,
+    },
+  };
+  log(
+    `memory: server ${memory.server.heapExternalBytesPerEvent.toFixed(0)} B/event, retained ` +
+      `ours ${ours.toFixed(0)} B/event, peer ${peer.toFixed(0)} B/event`,
+  );
+  return memory;
+}
+
+// Named with --only as "MEM".
+const memory = wanted("MEM") ? await memorySection() : undefined;
 
 await serverInput.write(new TextEncoder().encode("quit\n"));
 await serverInput.close();
@@ -538,22 +556,7 @@ const results: BenchResults = {
       Object.entries(ceilingSamples.memstore).map(([k, v]) => [k, spread(v)]),
     ),
   },
-  memory: {
-    server: {
-      events: counts.m1,
-      heapExternalBytesPerEvent:
-        (memAfter.heapUsed + memAfter.external - memBefore.heapUsed - memBefore.external) /
-        counts.m1,
-      heapBytesPerEvent: (memAfter.heapUsed - memBefore.heapUsed) / counts.m1,
-      rssBytesPerEvent: (memAfter.rss - memBefore.rss) / counts.m1,
-    },
-    retained: {
-      events: counts.m2,
-      oursBytesPerEvent: retained.ours.bytesPerEvent!,
-      peerBytesPerEvent: retained.peer.bytesPerEvent!,
-      ratio: retained.ours.bytesPerEvent! / retained.peer.bytesPerEvent!,
-    },
-  },
+  ...(memory && { memory }),
 };
 
 const outDir = options.out ??

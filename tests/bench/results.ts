@@ -70,8 +70,8 @@ export interface BenchResults {
     /** The memstore alone, per workload shape, in events per second. */
     readonly memstore: Readonly<Record<string, Spread>>;
   };
-  /** The memory section. */
-  readonly memory: {
+  /** The memory section (absent when `--only` left it out). */
+  readonly memory?: {
     /** Server memory per appended event over single appends. */
     readonly server: {
       readonly events: number;
@@ -163,14 +163,17 @@ export function formatTable(results: BenchResults): string {
     `memstore alone ${
       Object.entries(c.memstore).map(([k, v]) => `${k} ${si(v.median)}`).join(", ")
     } ev/s`,
-    `memory: server ${m.server.heapExternalBytesPerEvent.toFixed(0)} B heap+external ` +
-    `(${m.server.heapBytesPerEvent.toFixed(0)} B heap), ${
-      m.server.rssBytesPerEvent.toFixed(0)
-    } B RSS ` +
-    `per appended event (${m.server.events} single appends); client retained subscription ` +
-    `events: ours ${m.retained.oursBytesPerEvent.toFixed(0)} B, peer ` +
-    `${m.retained.peerBytesPerEvent.toFixed(0)} B per event (${m.retained.ratio.toFixed(2)}x)`,
   ];
+  if (m !== undefined) {
+    lines.push(
+      `memory: server ${m.server.heapExternalBytesPerEvent.toFixed(0)} B heap+external ` +
+        `(${m.server.heapBytesPerEvent.toFixed(0)} B heap), ` +
+        `${m.server.rssBytesPerEvent.toFixed(0)} B RSS per appended event ` +
+        `(${m.server.events} single appends); client retained subscription events: ours ` +
+        `${m.retained.oursBytesPerEvent.toFixed(0)} B, peer ` +
+        `${m.retained.peerBytesPerEvent.toFixed(0)} B per event (${m.retained.ratio.toFixed(2)}x)`,
+    );
+  }
   if (w7 !== undefined) {
     lines.push(
       `W7 RSS: ${w7.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, peak ` +
