@@ -279,5 +279,9 @@ class RunningMemoryStore implements MemoryStore {
  * ```
  */
 export function startMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
-  return Promise.resolve(new RunningMemoryStore(options));
+  try {
+    return Promise.resolve(new RunningMemoryStore(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
