@@ -36,6 +36,56 @@ Deno.test({
 
 Deno.test({
   name:
+    "Chromium shows a link event as a link to its target stream, with the target's body and metadata",
+  ignore: missing !== null,
+  async fn() {
+    await using store = await startHttpStore();
+    await postEvents(store, "adventure", [{
+      eventType: "player_created",
+      data: { name: "Gil" },
+      metadata: { by: "writer" },
+    }]);
+    await postEvents(store, "heroes", [{ eventType: "$>", data: "0@adventure" }]);
+    await using page = await openPage(`${store.httpUrl}/web/index.html#/streams/heroes`);
+    await page.waitForText([
+      "link to 0@adventure",
+      "player_created",
+      '{"name":"Gil"}',
+      '"by": "writer"',
+    ], 20_000);
+    const href = await page.run(`document.querySelector(".linkto a").getAttribute("href")`);
+    assert.equal(href, "#/streams/adventure");
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    await Deno.writeFile(`${ARTIFACTS}/stream-browser-link.png`, await page.screenshot());
+  },
+});
+
+Deno.test({
+  name: "Chromium pages a long stream: Older shows the previous 20 events, Newer goes back",
+  ignore: missing !== null,
+  async fn() {
+    await using store = await startHttpStore();
+    await postEvents(
+      store,
+      "long",
+      Array.from({ length: 45 }, (_, i) => ({ eventType: `step-${i}`, data: { i } })),
+    );
+    await using page = await openPage(`${store.httpUrl}/web/index.html#/streams/long`);
+    await page.waitForText(["step-44", "step-25"], 20_000);
+    const rows = () =>
+      page.run(`[...document.querySelectorAll("td .type")].map((e) => e.textContent)`);
+    assert.equal((await rows() as string[]).length, 20);
+    await page.run(`document.querySelectorAll(".pager button")[1].click()`);
+    await page.waitForText(["step-24", "step-5", "back to the newest events"], 20_000);
+    const older = await rows() as string[];
+    assert.deepEqual([older[0], older[19], older.length], ["step-24", "step-5", 20]);
+    await page.run(`document.querySelectorAll(".pager button")[0].click()`);
+    await page.waitForText(["step-44"], 20_000);
+  },
+});
+
+Deno.test({
+  name:
     "Chromium at #/streams asks for credentials, then lists recently changed streams from $all and follows new ones",
   ignore: missing !== null,
   async fn() {
