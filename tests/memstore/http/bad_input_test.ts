@@ -175,3 +175,87 @@ Deno.test("a burst of random bodies and headers never crashes the store or corru
   assert.deepEqual(feed.json(), { n: 1 });
   assert.equal((await call(store, "GET", "/ping")).status, 200);
 });
+
+Deno.test("random paths, methods and headers across every route never answer a server error and leave the store serving", async () => {
+  await using store = await startHttpStore();
+  await postEvents(store, "kept", [{ eventType: "original", data: { n: 1 } }]);
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const segments = [
+    "streams",
+    "users",
+    "subscriptions",
+    "web",
+    "info",
+    "ping",
+    "gossip",
+    "%24all",
+    "$all",
+    "kept",
+    "metadata",
+    "incoming",
+    "head",
+    "forward",
+    "backward",
+    "0",
+    "-1",
+    "20",
+    "99999999999999999999",
+    "command",
+    "enable",
+    "reset-password",
+    "replayParked",
+    "info",
+    "%24%24kept",
+    "%00",
+    "..",
+    "a%2Fb",
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    "00000000000000000000000000000000",
+    crypto.randomUUID(),
+  ];
+  const methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"];
+  for (let i = 0; i < 300; i++) {
+    const depth = 1 + Math.floor(random() * 6);
+    const path = "/" + Array.from({ length: depth }, () => pick(segments)).join("/") +
+      (random() < 0.3
+        ? "?embed=" + pick(["body", "rich", "x"]) + "&stopAt=" + pick(["1", "-1", "x"])
+        : "");
+    const method = pick(methods);
+    const headers: Record<string, string> = {};
+    if (random() < 0.5) {
+      headers["accept"] = pick([
+        "application/json",
+        "text/html",
+        "*/*",
+        "application/xml",
+        "application/vnd.eventstore.atom+json;q=0.5",
+      ]);
+    }
+    if (random() < 0.3) headers["es-longpoll"] = pick(["1", "0", "x"]);
+    if (random() < 0.3) {
+      headers["authorization"] = pick([`Basic ${btoa("admin:changeit")}`, "Basic x", "Bearer y"]);
+    }
+    if (random() < 0.3) {
+      headers["content-type"] = pick([
+        "application/json",
+        "application/vnd.eventstore.events+json",
+      ]);
+    }
+    const body = method === "GET" || method === "HEAD"
+      ? undefined
+      : pick(["", "{}", "[]", "[{", '{"LoginName":1}']);
+    // ES-LongPoll is at most "1" here: an empty forward read waits at most a second.
+    const reply = await call(store, method, path, { headers, body });
+    // 501 is the memstore's answer for HTTP competing consumers, not a failure.
+    assert.ok(
+      reply.status < 500 || reply.status === 501,
+      `${method} ${path} answered ${reply.status}: ${reply.text}`,
+    );
+  }
+  const kept = await call(store, "GET", "/streams/kept/0", {
+    headers: { accept: "application/json" },
+  });
+  assert.deepEqual(kept.json(), { n: 1 });
+});
