@@ -1,7 +1,9 @@
 /**
- * Lazy paging: a pull-based `ReadableStream` that reads one page only when the consumer has taken
- * every event of the previous one, so memory stays bounded by the page size however long the
- * stream is. Cancelling the stream aborts the read in flight and stops paging.
+ * Paging with one page of read-ahead: a pull-based `ReadableStream` that requests the next page as
+ * soon as the current one arrives, so the round trip overlaps the consumer's work on the current
+ * page. Never more than one page is requested or held ahead of the one being consumed, so memory
+ * stays bounded by two pages however long the stream is. Cancelling the stream aborts the read in
+ * flight and stops paging.
  *
  * @module
  */
@@ -22,7 +24,7 @@ export interface Page<C> {
 export type PageReader<C> = (cursor: C, signal: AbortSignal) => Promise<Page<C>>;
 
 /**
- * Builds a stream that pages with `readPage` from `start`.
+ * Builds a stream that pages with `readPage` from `start`, one page ahead of the consumer.
  *
  * @example
  * ```ts
@@ -35,14 +37,26 @@ export function pagedStream<C>(start: C, readPage: PageReader<C>): ReadableStrea
   const abort = new AbortController();
   let cursor = start;
   let done = false;
+  /** The page after the one being consumed, requested when that one arrived. */
+  let ahead: Promise<Page<C>> | undefined;
+  const request = (): Promise<Page<C>> => {
+    const page = readPage(cursor, abort.signal);
+    // Awaited by the next pull; until then (or if the stream is cancelled first) a failure must
+    // not count as unhandled.
+    page.catch(() => {});
+    return page;
+  };
   return new ReadableStream<ResolvedEvent>(
     {
       async pull(controller) {
         // Empty pages that are not the end (e.g. a window below $maxCount) are skipped.
         while (!done) {
-          const page = await readPage(cursor, abort.signal);
+          const page = await (ahead ?? request());
+          ahead = undefined;
+          if (done) return; // cancelled while the page was on its way
           cursor = page.next;
           done = page.done;
+          if (!done) ahead = request();
           for (const event of page.events) controller.enqueue(event);
           if (page.events.length > 0) break;
         }
@@ -50,10 +64,11 @@ export function pagedStream<C>(start: C, readPage: PageReader<C>): ReadableStrea
       },
       cancel(reason) {
         done = true;
+        ahead = undefined;
         abort.abort(reason ?? new DOMException("The iteration was cancelled", "AbortError"));
       },
     },
-    // Nothing is read ahead: a page is fetched only when the consumer asks for more.
+    // The queue holds the current page; the page ahead waits in `ahead` until it is pulled.
     { highWaterMark: 0 },
   );
 }

@@ -12,6 +12,8 @@ import { guidToBytes } from "../../lib/wire/guid.ts";
 import { decodeMessage, encodeMessage } from "../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import { connectFake } from "./support/fake_peer.ts";
+import { type Page, pagedStream, type PageReader } from "../../lib/client/read_iterator.ts";
+import { RecordedEvent, ResolvedEvent } from "../../lib/client/resolved_event.ts";
 
 /** Wraps a duplex, counting the packages of one command the client sends (one write = one package). */
 function countingSends(duplex: Duplex, command: number): { duplex: Duplex; count: () => number } {
@@ -29,7 +31,7 @@ function countingSends(duplex: Duplex, command: number): { duplex: Duplex; count
   };
 }
 
-Deno.test("iter() over a 100,000-event stream reads one page at a time: never more than one page ahead", async () => {
+Deno.test("iter() over a 100,000-event stream reads at most one page ahead of the consumer", async () => {
   await using store = await startMemoryStore({ listen: false });
   let reads = () => 0;
   await using client = await connect({
@@ -51,8 +53,12 @@ Deno.test("iter() over a 100,000-event stream reads one page at a time: never mo
   for await (const event of client.iter("big", { batchSize: batch })) {
     assert.equal(event.eventNumber, BigInt(seen));
     seen++;
-    // The page holding event `seen` has been read, and not one more.
-    assert.equal(reads(), Math.ceil(seen / batch));
+    // The page holding event `seen` has been read, and at most the one after it.
+    const consumed = Math.ceil(seen / batch);
+    assert.ok(
+      reads() >= consumed && reads() <= Math.min(consumed + 1, total / batch),
+      `${reads()} reads after ${seen} events`,
+    );
   }
   assert.equal(seen, total);
   // The last page said end-of-stream: no extra read for an empty page.
@@ -80,7 +86,7 @@ function page(stream: string, from: number, count: number, last: number): Uint8A
   });
 }
 
-Deno.test("leaving a for-await loop over iter() stops the reads", async () => {
+Deno.test("leaving a for-await loop over iter() abandons the page read ahead and stops the reads", async () => {
   const { client, peer } = await connectFake();
   await using _ = client;
   const iteration = (async () => {
@@ -96,12 +102,38 @@ Deno.test("leaving a for-await loop over iter() stops the reads", async () => {
   const second = await peer.receive();
   assert.equal(decodeMessage(ReadStreamEventsSchema, second.payload).fromEventNumber, 2n);
   await peer.reply(second, TcpCommand.ReadStreamEventsForwardCompleted, page("s", 2, 2, 9));
+  // The page after event 3 was requested ahead; the loop left before needing it.
+  const ahead = await peer.receive();
+  assert.equal(decodeMessage(ReadStreamEventsSchema, ahead.payload).fromEventNumber, 4n);
   assert.equal(await iteration, 3);
-  // The next package the server sees is this ping, not a third read.
+  await peer.reply(ahead, TcpCommand.ReadStreamEventsForwardCompleted, page("s", 4, 2, 9));
+  // The next package the server sees is this ping, not a fourth read.
   const ping = client.ping();
   assert.equal((await peer.receive()).command, TcpCommand.Ping);
   peer.close();
   await assert.rejects(ping);
+});
+
+Deno.test("iter() requests the next page while the current one is consumed, and not the one after", async () => {
+  const { client, peer } = await connectFake();
+  await using _ = client;
+  const reader = client.iter("s", { batchSize: 2 }).getReader();
+  const firstEvent = reader.read();
+  const first = await peer.receive();
+  await peer.reply(first, TcpCommand.ReadStreamEventsForwardCompleted, page("s", 0, 2, 9));
+  assert.equal((await firstEvent).value?.eventNumber, 0n);
+  // Only event 0 was taken, yet page 2-3 is already on its way.
+  const second = await peer.receive();
+  assert.equal(decodeMessage(ReadStreamEventsSchema, second.payload).fromEventNumber, 2n);
+  await peer.reply(second, TcpCommand.ReadStreamEventsForwardCompleted, page("s", 2, 2, 9));
+  // With page 2-3 arrived and nothing more consumed, nothing more is read: the ping comes next.
+  const ping = client.ping();
+  const next = await peer.receive();
+  assert.equal(next.command, TcpCommand.Ping);
+  await peer.reply(next, TcpCommand.Pong);
+  await ping;
+  await reader.cancel();
+  peer.close();
 });
 
 Deno.test("cancelling iter() while a page is in flight abandons that read; its late reply is ignored", async () => {
@@ -120,4 +152,120 @@ Deno.test("cancelling iter() while a page is in flight abandons that read; its l
   await peer.reply(next, TcpCommand.Pong);
   await ping;
   peer.close();
+});
+
+function fakeEvent(n: number): ResolvedEvent {
+  return new ResolvedEvent(
+    new RecordedEvent({
+      stream: "s",
+      id: crypto.randomUUID(),
+      eventNumber: BigInt(n),
+      type: "t",
+      data: new Uint8Array(0),
+      isJson: false,
+      created: new Date(0),
+    }),
+  );
+}
+
+/** Lets every pending promise callback run (no timers involved). */
+async function settleMicrotasks(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
+
+interface ManualRead {
+  readonly from: number;
+  readonly signal: AbortSignal;
+  settled: boolean;
+  settle(page: Page<number> | Error): void;
+}
+
+/** A page reader whose reads the test settles by hand, recording each cursor and signal. */
+function manualPages() {
+  const reads: ManualRead[] = [];
+  const readPage: PageReader<number> = (from, signal) => {
+    const { promise, resolve, reject } = Promise.withResolvers<Page<number>>();
+    const read: ManualRead = {
+      from,
+      signal,
+      settled: false,
+      settle(page) {
+        read.settled = true;
+        if (page instanceof Error) reject(page);
+        else resolve(page);
+      },
+    };
+    reads.push(read);
+    return promise;
+  };
+  const pageAt = (from: number, size: number, last: number): Page<number> => ({
+    events: Array.from({ length: size }, (_, i) => fakeEvent(from + i)),
+    next: from + size,
+    done: from + size > last,
+  });
+  return { reads, readPage, pageAt };
+}
+
+Deno.test("pagedStream() holds at most one page ahead however slowly the consumer reads", async () => {
+  const { reads, readPage, pageAt } = manualPages();
+  const reader = pagedStream(0, readPage).getReader();
+  const taken: bigint[] = [];
+  for (let n = 0; n < 10; n++) {
+    const next = reader.read();
+    // Answer every read issued so far at once: a stream that ran ahead would issue more.
+    for (let round = 0; round < 3; round++) {
+      await settleMicrotasks();
+      for (const read of reads) if (!read.settled) read.settle(pageAt(read.from, 3, 29));
+    }
+    taken.push((await next).value!.eventNumber);
+    await settleMicrotasks();
+    const pagesConsumed = Math.floor(n / 3) + 1;
+    assert.ok(reads.length <= pagesConsumed + 1, `${reads.length} reads after ${n + 1} events`);
+  }
+  assert.deepEqual(taken, Array.from({ length: 10 }, (_, i) => BigInt(i)));
+  assert.equal(reads.length, 5);
+  await reader.cancel();
+});
+
+Deno.test("cancelling pagedStream() aborts the page read ahead", async () => {
+  const { reads, readPage, pageAt } = manualPages();
+  const reader = pagedStream(0, readPage).getReader();
+  const first = reader.read();
+  await settleMicrotasks();
+  reads[0].settle(pageAt(0, 2, 9));
+  assert.equal((await first).value?.eventNumber, 0n);
+  assert.equal(reads.length, 2);
+  assert.equal(reads[1].from, 2);
+  assert.equal(reads[1].signal.aborted, false);
+  await reader.cancel(new Error("enough"));
+  assert.equal(reads[1].signal.aborted, true);
+  assert.equal((reads[1].signal.reason as Error).message, "enough");
+});
+
+Deno.test("pagedStream() surfaces a failed page read ahead after the current page's events", async () => {
+  const { reads, readPage, pageAt } = manualPages();
+  const reader = pagedStream(0, readPage).getReader();
+  const first = reader.read();
+  await settleMicrotasks();
+  reads[0].settle(pageAt(0, 2, 9));
+  assert.equal((await first).value?.eventNumber, 0n);
+  reads[1].settle(new Error("page 2 failed"));
+  await settleMicrotasks();
+  assert.equal((await reader.read()).value?.eventNumber, 1n);
+  await assert.rejects(reader.read(), /page 2 failed/);
+});
+
+Deno.test("pagedStream() does not read past a page that says it is the last", async () => {
+  const { reads, readPage, pageAt } = manualPages();
+  const events: bigint[] = [];
+  const done = (async () => {
+    for await (const event of pagedStream(0, readPage)) events.push(event.eventNumber);
+  })();
+  await settleMicrotasks();
+  reads[0].settle(pageAt(0, 2, 3));
+  await settleMicrotasks();
+  reads[1].settle(pageAt(2, 2, 3));
+  await done;
+  assert.deepEqual(events, [0n, 1n, 2n, 3n]);
+  assert.equal(reads.length, 2);
 });
