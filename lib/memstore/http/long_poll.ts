@@ -6,16 +6,19 @@
  */
 
 import type { Clock } from "../../clock.ts";
-import type { MemoryStorage, StoredEvent } from "../storage.ts";
+import type { CommitListener } from "../storage.ts";
+
+/** Registers a commit listener and returns the function that removes it. */
+export type CommitSource = (listener: CommitListener) => () => void;
 
 /**
- * Resolves after the first commit with a record `matches` accepts, after `ms`, or when a signal
- * aborts. Never rejects; leaves no listener or timer behind.
+ * Resolves after the first commit `source` reports (e.g. `storage.onStreamCommit` bound to one
+ * stream, or `storage.onCommit` for `$all`), after `ms`, or when a signal aborts. Never
+ * rejects; leaves no listener or timer behind.
  */
 export function waitForCommit(
-  storage: MemoryStorage,
+  source: CommitSource,
   clock: Clock,
-  matches: (event: StoredEvent) => boolean,
   ms: number,
   signals: readonly AbortSignal[],
 ): Promise<void> {
@@ -28,9 +31,7 @@ export function waitForCommit(
       signal.removeEventListener("abort", done);
       resolve();
     };
-    const stop = storage.onCommit((events) => {
-      if (events.some(matches)) done();
-    });
+    const stop = source(() => done());
     const timer = clock.setTimeout(done, ms);
     signal.addEventListener("abort", done);
   });

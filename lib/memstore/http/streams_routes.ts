@@ -246,7 +246,7 @@ async function read(
   const nothingNew = outcome.status === "no-stream" ||
     (outcome.status === "success" && outcome.events.length === 0 && outcome.isEndOfStream);
   if (wait > 0 && nothingNew) {
-    await waitForCommit(storage, context.services.clock, (e) => e.stream === stream, wait, [
+    await waitForCommit((l) => storage.onStreamCommit(stream, l), context.services.clock, wait, [
       context.closing,
     ]);
     outcome = storage.readStreamForward(stream, from, count);
@@ -431,7 +431,9 @@ async function allRoute(context: RouteContext, rest: readonly string[]): Promise
       : storage.readAllBackward(position, count);
   let outcome = readPage();
   if (wait > 0 && outcome.status === "success" && outcome.events.length === 0) {
-    await waitForCommit(storage, context.services.clock, () => true, wait, [context.closing]);
+    await waitForCommit((l) => storage.onCommit(l), context.services.clock, wait, [
+      context.closing,
+    ]);
     outcome = readPage();
   }
   if (outcome.status !== "success") throw new HttpError(400, outcome.message);

@@ -12,29 +12,34 @@ function append(storage: MemoryStorage, stream: string): void {
   }]);
 }
 
-Deno.test("waitForCommit resolves on the first matching commit and ignores others", {
-  permissions: "none",
-}, async () => {
-  const storage = new MemoryStorage();
-  const clock = new ManualClock();
-  let done = false;
-  const waiting = waitForCommit(storage, clock, (e) => e.stream === "mine", 30_000, []).then(() => {
-    done = true;
-  });
-  append(storage, "other");
-  await Promise.resolve();
-  assert.equal(done, false);
-  append(storage, "mine");
-  await waiting;
-  assert.equal(done, true);
-});
+Deno.test(
+  "waitForCommit on one stream's commits resolves on that stream's first commit and ignores others",
+  {
+    permissions: "none",
+  },
+  async () => {
+    const storage = new MemoryStorage();
+    const clock = new ManualClock();
+    let done = false;
+    const source = (l: Parameters<typeof storage.onCommit>[0]) => storage.onStreamCommit("mine", l);
+    const waiting = waitForCommit(source, clock, 30_000, []).then(() => {
+      done = true;
+    });
+    append(storage, "other");
+    await Promise.resolve();
+    assert.equal(done, false);
+    append(storage, "mine");
+    await waiting;
+    assert.equal(done, true);
+  },
+);
 
 Deno.test("waitForCommit resolves when the wait runs out on the clock", {
   permissions: "none",
 }, async () => {
   const storage = new MemoryStorage();
   const clock = new ManualClock();
-  const waiting = waitForCommit(storage, clock, () => true, 5_000, []);
+  const waiting = waitForCommit((l) => storage.onCommit(l), clock, 5_000, []);
   clock.advance(5_000);
   await waiting;
 });
@@ -48,12 +53,12 @@ Deno.test(
     const storage = new MemoryStorage();
     const clock = new ManualClock();
     const closing = new AbortController();
-    const waiting = waitForCommit(storage, clock, () => true, 60_000, [closing.signal]);
+    const waiting = waitForCommit((l) => storage.onCommit(l), clock, 60_000, [closing.signal]);
     closing.abort();
     await waiting;
     // Neither a later commit nor the timer has anything left to call.
     append(storage, "s");
     clock.advance(60_000);
-    await waitForCommit(storage, clock, () => true, 1, [closing.signal]);
+    await waitForCommit((l) => storage.onCommit(l), clock, 1, [closing.signal]);
   },
 );
