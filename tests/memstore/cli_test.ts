@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CliUsageError, parseFlags, parseUser, runServer, USAGE } from "../../lib/memstore/cli.ts";
+import { testTlsCerts } from "../support/tls_certs.ts";
 
 const CLI = new URL("../../lib/memstore/cli.ts", import.meta.url).pathname;
 
@@ -223,4 +224,54 @@ Deno.test("deno task server listens on TCP and HTTP, its --user logs in over HTT
   assert.match(output, /HTTP GET \/users\/app 200/);
   assert.match(output, /SIGTERM received, stopping/);
   assert.match(output, /stopped/);
+});
+
+Deno.test("deno task server --tls-cert/--tls-key speaks HTTPS on the HTTP port, and --insecure lets anonymous requests do anything", async () => {
+  const certs = testTlsCerts("localhost");
+  const dir = await Deno.makeTempDir();
+  const certFile = `${dir}/cert.pem`;
+  const keyFile = `${dir}/key.pem`;
+  await Deno.writeTextFile(certFile, certs.cert);
+  await Deno.writeTextFile(keyFile, certs.key);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "--port",
+      "0",
+      "--http-port",
+      "0",
+      "--tls-cert",
+      certFile,
+      "--tls-key",
+      keyFile,
+      "--insecure",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  let match: RegExpMatchArray | null = null;
+  while (!match) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    output += value;
+    match = output.match(/\(TLS\), HTTP on (https:\/\/127\.0\.0\.1:\d+)/);
+  }
+  assert.ok(match, `no TLS listening line in: ${output}`);
+  const client = Deno.createHttpClient({ caCerts: [certs.caCert] });
+  try {
+    const users = await fetch(`${match[1]}/users`, { client });
+    assert.equal(users.status, 200);
+    await users.body?.cancel();
+  } finally {
+    client.close();
+    child.kill("SIGTERM");
+    while (!(await lines.read()).done) { /* drain */ }
+    await child.stderr.cancel();
+    assert.equal((await child.status).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
