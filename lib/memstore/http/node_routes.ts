@@ -26,6 +26,8 @@ export function nodeRoute(context: RouteContext): Response | null {
       return json(200, {
         esVersion: ES_VERSION,
         state: context.settings.nodeState(),
+        // 5.x's field; 20.x+ report the same through `features`.
+        projectionsMode: "None",
         features: { projections: false, userManagement: true, atomPub: true },
         authentication: { type: context.services.auth.insecure ? "insecure" : "internal" },
       });

@@ -9,6 +9,8 @@ Deno.test("GET /ping, /info and /gossip answer anyone: a single store gossips it
   const info = (await call(store, "GET", "/info")).json() as Record<string, unknown>;
   assert.equal(info.state, "leader");
   assert.match(String(info.esVersion), /^23\.10/);
+  assert.equal(info.projectionsMode, "None");
+  assert.deepEqual(info.features, { projections: false, userManagement: true, atomPub: true });
   const gossip = (await call(store, "GET", "/gossip?format=json")).json() as {
     members: Record<string, unknown>[];
     serverPort: number;
