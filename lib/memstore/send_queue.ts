@@ -1,6 +1,6 @@
 /**
  * A session's outgoing bytes: a bounded queue that coalesces small packages into writes of up to
- * {@linkcode MAX_WRITE_CHUNK} bytes (PROTOCOL.md §4.1).
+ * {@linkcode MAX_WRITE_CHUNK} bytes (docs/protocol.md §4.1).
  *
  * The bounds are checked as the real server's `TcpConnectionManager` checks them: against what is
  * already waiting, before the new package joins it. The package being written to the transport no

@@ -1,6 +1,6 @@
 /**
  * One client connection of the memstore: framing, authentication, dispatch to the command
- * registry, heartbeats and a bounded send queue (PROTOCOL.md §4.1–§4.3, §4.15).
+ * registry, heartbeats and a bounded send queue (docs/protocol.md §4.1–§4.3, §4.15).
  *
  * @module
  */
@@ -228,7 +228,7 @@ export class Session implements Connection {
     await this.#done;
   }
 
-  /** Queues a package; overflowing the bounds closes the connection (PROTOCOL.md §4.1). */
+  /** Queues a package; overflowing the bounds closes the connection (docs/protocol.md §4.1). */
   send(pkg: Package): void {
     if (this.#closed || this.#closing) return;
     let bytes: Uint8Array;

@@ -1,153 +1,60 @@
 /**
- * The memstore's storage: one `$all` log with strictly increasing positions and a per-stream index
- * (an array by event number), with the server's write, delete and read rules (PROTOCOL.md
- * §4.5–§4.12). Everything here is synchronous and protocol-agnostic; handlers turn results into
- * packages. Each stored record is one encoded `EventRecord`, copied once into an arena slab outside
- * the V8 heap ({@linkcode RecordArena}), so replies never re-serialise and no record pins a request.
- *
- * This is also the API for server-side features built on top (persistent subscriptions): read
- * streams, append events with the normal rules, and observe commits with {@linkcode MemoryStorage.onCommit}.
+ * The memstore's storage: the API handlers and server-side features (persistent subscriptions,
+ * the HTTP API) use. It joins the log ({@linkcode EventLog}: records, indexes, event bytes in
+ * arena slabs outside the V8 heap), the write rules ({@linkcode checkCommit}) and the read rules
+ * ({@linkcode ReadRules}), and adds what spans them: deletes, transactions, the memory budget and
+ * commit listeners (docs/protocol.md §4.5–§4.12). Everything here is synchronous and
+ * protocol-agnostic; handlers turn results into packages.
  *
  * @module
  */
 
+import { EventLog, RECORD_OVERHEAD } from "./event_log.ts";
 import { defaultMaxMemory, MemoryBudget } from "./memory_budget.ts";
-import { RecordArena } from "./record_arena.ts";
-import { encodeEventRecord, StoredRecord } from "./stored_record.ts";
+import { defaultAllFilter, ReadRules } from "./read_rules.ts";
+import {
+  type AllReadOutcome,
+  type CommitListener,
+  type EventReadOutcome,
+  type LogPosition,
+  METADATA_EVENT_TYPE,
+  type NewEventData,
+  type ResolvedRecord,
+  type StoredEvent,
+  STREAM_DELETED_EVENT_TYPE,
+  type StreamReadOutcome,
+  type WriteOutcome,
+} from "./storage_types.ts";
 import {
   DELETED_STREAM,
-  EMPTY_METADATA,
   encodeMetadataJson,
   isMetastream,
-  METASTREAM_METADATA,
   metastreamOf,
   originalStreamOf,
-  parseStreamMetadata,
-  parseSystemSettings,
   type StreamMetadata,
   type SystemSettings,
   withTruncateBefore,
 } from "./stream_metadata.ts";
+import { checkCommit, type CommitDecision } from "./write_rules.ts";
 
-/** An event to append. */
-export interface NewEventData {
-  /** The event id (RFC 4122 string). */
-  readonly eventId: string;
-  /** The event type; never empty. */
-  readonly eventType: string;
-  /** True if `data` is JSON (`data_content_type = 1`). */
-  readonly isJson: boolean;
-  /** The event data. */
-  readonly data: Uint8Array;
-  /** The event metadata (may be empty). */
-  readonly metadata?: Uint8Array;
-}
-
-/** A committed event as stored in the log. */
-export interface StoredEvent {
-  /** The stream it belongs to. */
-  readonly stream: string;
-  /** Its number in the stream; {@linkcode DELETED_STREAM} for a hard-delete tombstone. */
-  readonly eventNumber: bigint;
-  /** The event id (RFC 4122 string). */
-  readonly eventId: string;
-  /** The event type. */
-  readonly eventType: string;
-  /** True if the data is JSON. */
-  readonly isJson: boolean;
-  /** The data. */
-  readonly data: Uint8Array;
-  /** The metadata. */
-  readonly metadata: Uint8Array;
-  /** When it was written, in milliseconds since the Unix epoch. */
-  readonly createdEpochMs: number;
-  /** Commit position in the log (= prepare position unless written by a transaction). */
-  readonly commitPosition: number;
-  /** Prepare position in the log: the record's own byte offset. */
-  readonly preparePosition: number;
-  /** Commit part of the position where a forward `$all` read continues after this event. */
-  readonly nextCommitPosition: number;
-  /** Prepare part of the position where a forward `$all` read continues after this event. */
-  readonly nextPreparePosition: number;
-  /** The encoded `EventRecord` message, spliced as-is into replies. */
-  readonly encoded: Uint8Array;
-  /** `encoded.length`, without making a view. */
-  readonly encodedLength: number;
-}
-
-/** The outcome of a write, a delete or a transaction commit. */
-export type WriteOutcome =
-  | {
-    readonly status: "success";
-    /** First event number written (or matched, when idempotent); current + 1 for empty writes. */
-    readonly firstEventNumber: bigint;
-    /** Last event number written (or matched); current for empty writes. */
-    readonly lastEventNumber: bigint;
-    /** Log position of the last record written (or matched); −1 if none. */
-    readonly position: number;
-    /** True when nothing was written because the events were already there. */
-    readonly idempotent: boolean;
-    /** For deletes: the number the server reports as `current_version`. */
-    readonly currentVersion: bigint;
-  }
-  | { readonly status: "wrong-expected-version"; readonly currentVersion: bigint }
-  | { readonly status: "stream-deleted" }
-  | { readonly status: "invalid-transaction" }
-  /** Refused by the memory budget (the real server's full disk); `message` says why. */
-  | { readonly status: "memory-full"; readonly message: string };
-
-/** The outcome of a stream read. */
-export type StreamReadOutcome =
-  | {
-    readonly status: "success";
-    readonly events: readonly StoredEvent[];
-    readonly nextEventNumber: bigint;
-    readonly lastEventNumber: bigint;
-    readonly isEndOfStream: boolean;
-  }
-  | {
-    readonly status: "no-stream" | "stream-deleted";
-    /** −1, the old last number (soft-deleted) or {@linkcode DELETED_STREAM} (hard-deleted). */
-    readonly lastEventNumber: bigint;
-  }
-  | { readonly status: "error"; readonly message: string };
-
-/** The outcome of reading one event. */
-export type EventReadOutcome =
-  | { readonly status: "success"; readonly event: StoredEvent | null }
-  | { readonly status: "not-found" | "no-stream" | "stream-deleted" };
-
-/** A position in `$all`, as plain numbers. */
-export interface LogPosition {
-  /** Commit position. */
-  readonly commit: number;
-  /** Prepare position. */
-  readonly prepare: number;
-}
-
-/** The outcome of an `$all` read. */
-export type AllReadOutcome =
-  | {
-    readonly status: "success";
-    /** The request position after (−1, −1) substitution. */
-    readonly from: LogPosition;
-    readonly events: readonly StoredEvent[];
-    readonly next: LogPosition;
-    /** True when the scan reached the end (forward) or the start (backward) of the log. */
-    readonly isEndOfStream: boolean;
-  }
-  | { readonly status: "error"; readonly message: string };
-
-/** A record that may be a resolved link: `event` absent = unresolvable link. */
-export interface ResolvedRecord {
-  /** The event (the link target when resolved). */
-  readonly event?: StoredEvent;
-  /** The link record, when `event` came from resolving it (or it could not be resolved). */
-  readonly link?: StoredEvent;
-}
-
-/** Called after each commit with the records it added to `$all`, in log order. */
-export type CommitListener = (events: readonly StoredEvent[]) => void;
+export { defaultAllFilter } from "./read_rules.ts";
+export {
+  LINK_EVENT_TYPE,
+  MAX_READ_SIZE,
+  METADATA_EVENT_TYPE,
+  STREAM_DELETED_EVENT_TYPE,
+} from "./storage_types.ts";
+export type {
+  AllReadOutcome,
+  CommitListener,
+  EventReadOutcome,
+  LogPosition,
+  NewEventData,
+  ResolvedRecord,
+  StoredEvent,
+  StreamReadOutcome,
+  WriteOutcome,
+} from "./storage_types.ts";
 
 /** Options of {@linkcode MemoryStorage}. */
 export interface MemoryStorageOptions {
@@ -161,24 +68,11 @@ export interface MemoryStorageOptions {
   maxMemory?: number;
 }
 
-/** Largest `max_count` of a read (`MaxPageSize`). */
-export const MAX_READ_SIZE = 4096;
-
-/** The event type of hard-delete tombstones. */
-export const STREAM_DELETED_EVENT_TYPE = "$streamDeleted";
-/** The event type of metadata events. */
-export const METADATA_EVENT_TYPE = "$metadata";
-/** The event type of links. */
-export const LINK_EVENT_TYPE = "$>";
-
-/** Bytes a record occupies in the log besides its encoded message (an approximation). */
-const RECORD_OVERHEAD = 48;
 /** Bytes of a transaction begin or commit record. */
 const TRANSACTION_RECORD_SIZE = 32;
 
 const ZERO_ID = "00000000-0000-0000-0000-000000000000";
 const encoder = new TextEncoder();
-const EMPTY_BYTES = new Uint8Array(0);
 /** What a delete is charged: a tombstone or a metadata event. */
 const DELETE_ESTIMATE: NewEventData = {
   eventId: ZERO_ID,
@@ -186,28 +80,12 @@ const DELETE_ESTIMATE: NewEventData = {
   isJson: true,
   data: new Uint8Array(64),
 };
-const linkDecoder = new TextDecoder();
-
-interface StreamState {
-  /** The stream name (one string shared by all its records). */
-  readonly name: string;
-  /** The name, UTF-8 encoded once. */
-  readonly nameBytes: Uint8Array;
-  readonly events: StoredEvent[];
-  tombstone: StoredEvent | null;
-}
 
 interface Transaction {
   readonly stream: string;
   readonly expectedVersion: bigint;
   readonly events: { data: NewEventData; preparePosition: number; size: number }[];
 }
-
-type CommitDecision =
-  | { kind: "ok"; current: bigint; softDeleted: boolean }
-  | { kind: "idempotent"; current: bigint; first: bigint; last: bigint }
-  | { kind: "wrong-expected-version"; current: bigint }
-  | { kind: "deleted" };
 
 /**
  * The in-memory log and index.
@@ -222,24 +100,19 @@ type CommitDecision =
  * ```
  */
 export class MemoryStorage {
-  readonly #now: () => number;
-  readonly #all: StoredEvent[] = [];
-  readonly #streams = new Map<string, StreamState>();
-  readonly #metadataCache = new Map<string, StreamMetadata>();
-  readonly #eventIds = new Map<string, StoredEvent>();
+  readonly #log: EventLog;
+  readonly #reads: ReadRules;
   readonly #transactions = new Map<number, Transaction>();
   readonly #listeners = new Set<CommitListener>();
   readonly #streamListeners = new Map<string, Set<CommitListener>>();
-  readonly #arena = new RecordArena();
   readonly #budget: MemoryBudget;
-  #settings: SystemSettings | null = null;
-  #writerCheckpoint = 0;
-  #lastCommitPosition = -1;
   #batch: StoredEvent[] | null = null;
 
   /** Creates an empty store. */
   constructor(options: MemoryStorageOptions = {}) {
-    this.#now = options.now ?? Date.now;
+    this.#log = new EventLog(options.now ?? Date.now);
+    this.#log.onRecord = (record) => this.#batch?.push(record);
+    this.#reads = new ReadRules(this.#log);
     this.#budget = new MemoryBudget(options.maxMemory ?? defaultMaxMemory());
   }
 
@@ -263,36 +136,36 @@ export class MemoryStorage {
     for (const e of events) {
       bytes += e.data.length + (e.metadata?.length ?? 0) + e.eventType.length * 3 + header;
     }
-    const streams = this.#streams.has(stream) ? 0 : 1;
+    const streams = this.#log.hasStream(stream) ? 0 : 1;
     return this.#budget.refusal(this.#memoryUse(), bytes, events.length, streams, isDelete);
   }
 
   #memoryUse(): { recordBytes: number; records: number; streams: number } {
     return {
-      recordBytes: this.#arena.byteLength,
-      records: this.#all.length,
-      streams: this.#streams.size,
+      recordBytes: this.#log.recordBytes,
+      records: this.#log.allCount,
+      streams: this.#log.streamCount,
     };
   }
 
   /** Log position of the last committed record, −1 while the log is empty. */
   get lastCommitPosition(): number {
-    return this.#lastCommitPosition;
+    return this.#log.lastCommitPosition;
   }
 
   /** The position where the next record will be written (the "writer checkpoint"). */
   get writerCheckpoint(): number {
-    return this.#writerCheckpoint;
+    return this.#log.writerCheckpoint;
   }
 
   /** Bytes of the buffers holding the stored records (slabs outside the V8 heap). */
   get recordBytes(): number {
-    return this.#arena.byteLength;
+    return this.#log.recordBytes;
   }
 
   /** Number of records in `$all`. */
   get allCount(): number {
-    return this.#all.length;
+    return this.#log.allCount;
   }
 
   /** Registers a listener for every commit (`$all`); returns a function that removes it. */
@@ -319,7 +192,7 @@ export class MemoryStorage {
     };
   }
 
-  // ---- stream state ---------------------------------------------------------------------------
+  // ---- stream state (the log) ----------------------------------------------------------------
 
   /**
    * The stream's last event number as the index knows it: −1 if it never had events, the raw last
@@ -327,63 +200,48 @@ export class MemoryStorage {
    * of a hard-deleted stream counts as hard-deleted too).
    */
   lastEventNumber(stream: string): bigint {
-    if (isMetastream(stream) && this.isHardDeleted(originalStreamOf(stream))) return DELETED_STREAM;
-    const state = this.#streams.get(stream);
-    if (!state) return -1n;
-    if (state.tombstone) return DELETED_STREAM;
-    return BigInt(state.events.length - 1);
+    return this.#log.lastEventNumber(stream);
   }
 
   /** True once a tombstone was written to the stream. */
   isHardDeleted(stream: string): boolean {
-    return (this.#streams.get(stream)?.tombstone ?? null) !== null;
+    return this.#log.isHardDeleted(stream);
   }
 
   /** True if the stream's metadata has `$tb` = long.MaxValue. */
   isSoftDeleted(stream: string): boolean {
-    return this.metadataOf(stream).truncateBefore === DELETED_STREAM;
+    return this.#log.isSoftDeleted(stream);
   }
 
   /** The effective metadata of a stream (`{maxCount: 1}` for metastreams). */
   metadataOf(stream: string): StreamMetadata {
-    if (isMetastream(stream)) return METASTREAM_METADATA;
-    return this.#metadataCache.get(stream) ?? EMPTY_METADATA;
+    return this.#log.metadataOf(stream);
   }
 
   /** The last metadata event of `stream` (the last event of `$$stream`), if any. */
   rawMetadataOf(stream: string): StoredEvent | null {
-    const events = this.#streams.get(metastreamOf(stream))?.events;
-    return events && events.length > 0 ? events[events.length - 1] : null;
+    return this.#log.rawMetadataOf(stream);
   }
 
   /** The default ACLs from the last `$settings` event. */
   get systemSettings(): SystemSettings {
-    if (this.#settings === null) {
-      const events = this.#streams.get("$settings")?.events;
-      this.#settings = parseSystemSettings(
-        events && events.length > 0 ? events[events.length - 1].data : new Uint8Array(0),
-      );
-    }
-    return this.#settings;
+    return this.#log.systemSettings;
   }
 
   /** The stored event `number` of `stream`, ignoring metadata windows; null if absent. */
   eventAt(stream: string, number: bigint): StoredEvent | null {
-    const state = this.#streams.get(stream);
-    if (!state || number < 0n) return null;
-    if (number === DELETED_STREAM) return state.tombstone;
-    return number < BigInt(state.events.length) ? state.events[Number(number)] : null;
+    return this.#log.eventAt(stream, number);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
 
   /**
-   * Appends events with the server's expected-version and idempotency rules (PROTOCOL.md §4.5).
+   * Appends events with the server's expected-version and idempotency rules (docs/protocol.md §4.5).
    * `expectedVersion`: −2 any, −1 no stream, −4 stream exists, or an exact number. Validation of
    * the request (stream name, ids, types, expected version) is the caller's job.
    */
   append(stream: string, expectedVersion: bigint, events: readonly NewEventData[]): WriteOutcome {
-    const decision = this.#checkCommit(stream, expectedVersion, events.map((e) => e.eventId));
+    const decision = checkCommit(this.#log, stream, expectedVersion, events.map((e) => e.eventId));
     if (decision.kind === "ok" && events.length > 0) {
       const refusal = this.writeRefusal(stream, events);
       if (refusal !== null) return { status: "memory-full", message: refusal };
@@ -392,11 +250,11 @@ export class MemoryStorage {
   }
 
   /**
-   * Deletes a stream (PROTOCOL.md §4.6): a tombstone at long.MaxValue (`hard`) or metadata
+   * Deletes a stream (docs/protocol.md §4.6): a tombstone at long.MaxValue (`hard`) or metadata
    * `{"$tb": long.MaxValue}` (soft).
    */
   deleteStream(stream: string, expectedVersion: bigint, hard: boolean): WriteOutcome {
-    const decision = this.#checkCommit(stream, expectedVersion, [crypto.randomUUID()]);
+    const decision = checkCommit(this.#log, stream, expectedVersion, [crypto.randomUUID()]);
     if (decision.kind === "deleted") return { status: "stream-deleted" };
     if (decision.kind === "wrong-expected-version") {
       return { status: "wrong-expected-version", currentVersion: decision.current };
@@ -409,7 +267,7 @@ export class MemoryStorage {
     if (refusal !== null) return { status: "memory-full", message: refusal };
     return this.#runBatch(() => {
       if (hard) {
-        const tombstone = this.#writeRecord(stream, DELETED_STREAM, {
+        const tombstone = this.#log.writeRecord(stream, DELETED_STREAM, {
           eventId: crypto.randomUUID(),
           eventType: STREAM_DELETED_EVENT_TYPE,
           isJson: false,
@@ -424,7 +282,7 @@ export class MemoryStorage {
           currentVersion: DELETED_STREAM - 1n,
         };
       }
-      const meta = this.#appendRaw(metastreamOf(stream), [{
+      const meta = this.#log.appendRaw(metastreamOf(stream), [{
         eventId: crypto.randomUUID(),
         eventType: METADATA_EVENT_TYPE,
         isJson: true,
@@ -443,7 +301,7 @@ export class MemoryStorage {
 
   /** Starts an explicit transaction; returns its id (the begin record's position). */
   startTransaction(stream: string, expectedVersion: bigint): number {
-    const id = this.#allocate(TRANSACTION_RECORD_SIZE);
+    const id = this.#log.allocate(TRANSACTION_RECORD_SIZE);
     this.#transactions.set(id, { stream, expectedVersion, events: [] });
     return id;
   }
@@ -462,18 +320,23 @@ export class MemoryStorage {
         (data.metadata?.length ?? 0) + 40;
       // Copied: an open transaction must not pin the socket chunk its request arrived in.
       const copy = { ...data, data: data.data.slice(), metadata: data.metadata?.slice() };
-      tx.events.push({ data: copy, preparePosition: this.#allocate(size), size });
+      tx.events.push({ data: copy, preparePosition: this.#log.allocate(size), size });
     }
     return true;
   }
 
-  /** Commits a transaction with the checks of a write, evaluated now (PROTOCOL.md §4.12). */
+  /** Commits a transaction with the checks of a write, evaluated now (docs/protocol.md §4.12). */
   commitTransaction(transactionId: number): WriteOutcome {
     const tx = this.#transactions.get(transactionId);
     if (!tx) return { status: "invalid-transaction" };
     this.#transactions.delete(transactionId);
     const datas = tx.events.map((e) => e.data);
-    const decision = this.#checkCommit(tx.stream, tx.expectedVersion, datas.map((e) => e.eventId));
+    const decision = checkCommit(
+      this.#log,
+      tx.stream,
+      tx.expectedVersion,
+      datas.map((e) => e.eventId),
+    );
     if (decision.kind === "ok" && datas.length > 0) {
       const refusal = this.writeRefusal(tx.stream, datas);
       if (refusal !== null) return { status: "memory-full", message: refusal };
@@ -482,7 +345,7 @@ export class MemoryStorage {
       if (decision.kind !== "ok" || datas.length === 0) {
         return this.#commitDecision(tx.stream, decision, datas, null);
       }
-      const commit = this.#allocate(TRANSACTION_RECORD_SIZE);
+      const commit = this.#log.allocate(TRANSACTION_RECORD_SIZE);
       return this.#commitDecision(tx.stream, decision, datas, {
         commit,
         prepares: tx.events.map((e) => [e.preparePosition, e.preparePosition + e.size]),
@@ -554,7 +417,7 @@ export class MemoryStorage {
     const metaOfSoftDeleted = isMetastream(stream) &&
       this.isSoftDeleted(originalStreamOf(stream));
     if (decision.softDeleted) this.#softUndelete(stream, decision.current + 1n);
-    const written = this.#appendRaw(stream, events, transaction);
+    const written = this.#log.appendRaw(stream, events, transaction);
     if (metaOfSoftDeleted && written.length > 0) {
       const original = originalStreamOf(stream);
       this.#softUndelete(original, this.lastEventNumber(original) + 1n);
@@ -586,7 +449,7 @@ export class MemoryStorage {
     if (!raw) return;
     const data = withTruncateBefore(raw.data, from);
     if (data === null) return;
-    this.#appendRaw(metastreamOf(stream), [{
+    this.#log.appendRaw(metastreamOf(stream), [{
       eventId: crypto.randomUUID(),
       eventType: METADATA_EVENT_TYPE,
       isJson: true,
@@ -594,205 +457,15 @@ export class MemoryStorage {
     }], null);
   }
 
-  /** IndexWriter.CheckCommit (PROTOCOL.md §4.5). */
-  #checkCommit(stream: string, expected: bigint, ids: readonly string[]): CommitDecision {
-    const current = this.lastEventNumber(stream);
-    if (current === DELETED_STREAM) return { kind: "deleted" };
-    if (expected === -4n) {
-      if (this.isSoftDeleted(stream)) return { kind: "deleted" };
-      if (current < 0n && this.lastEventNumber(metastreamOf(stream)) < 0n) {
-        return { kind: "wrong-expected-version", current };
-      }
-    }
-    if (expected === -2n || expected === -4n) {
-      let first = -1n;
-      let last = -1n;
-      for (let i = 0; i < ids.length; i++) {
-        const known = this.#eventIds.get(ids[i]);
-        if (!known || known.stream !== stream) {
-          return i === 0
-            ? { kind: "ok", current, softDeleted: this.isSoftDeleted(stream) }
-            : { kind: "wrong-expected-version", current };
-        }
-        if (i === 0) first = known.eventNumber;
-        last = known.eventNumber;
-      }
-      if (ids.length === 0) return { kind: "ok", current, softDeleted: this.isSoftDeleted(stream) };
-      return { kind: "idempotent", current, first, last };
-    }
-    if (expected < current) {
-      let number = expected;
-      for (const id of ids) {
-        number += 1n;
-        const known = this.#eventIds.get(id);
-        if (known && known.stream === stream && known.eventNumber === number) continue;
-        if (this.eventAt(stream, number)?.eventId === id) continue;
-        if (number !== expected + 1n) return { kind: "wrong-expected-version", current };
-        if (expected === -1n && this.isSoftDeleted(stream)) {
-          return { kind: "ok", current, softDeleted: true };
-        }
-        return { kind: "wrong-expected-version", current };
-      }
-      return number === expected
-        ? { kind: "wrong-expected-version", current }
-        : { kind: "idempotent", current, first: expected + 1n, last: number };
-    }
-    if (expected > current) return { kind: "wrong-expected-version", current };
-    return { kind: "ok", current, softDeleted: this.isSoftDeleted(stream) };
-  }
+  // ---- reads (the read rules) ----------------------------------------------------------------
 
-  /** Appends events to a stream with no checks, numbering them after its current last event. */
-  #appendRaw(
-    stream: string,
-    events: readonly NewEventData[],
-    transaction: { commit: number; prepares: [number, number][] } | null,
-  ): StoredEvent[] {
-    const state = this.#state(stream);
-    const written: StoredEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const record = this.#writeRecord(
-        stream,
-        BigInt(state.events.length),
-        events[i],
-        transaction ? { commit: transaction.commit, prepare: transaction.prepares[i] } : null,
-      );
-      written.push(record);
-    }
-    return written;
-  }
-
-  #state(stream: string): StreamState {
-    let state = this.#streams.get(stream);
-    if (!state) {
-      state = { name: stream, nameBytes: encoder.encode(stream), events: [], tombstone: null };
-      this.#streams.set(stream, state);
-    }
-    return state;
-  }
-
-  #allocate(size: number): number {
-    const position = this.#writerCheckpoint;
-    this.#writerCheckpoint += size;
-    return position;
-  }
-
-  #writeRecord(
-    stream: string,
-    eventNumber: bigint,
-    data: NewEventData,
-    transaction: { commit: number; prepare: [number, number] } | null,
-  ): StoredEvent {
-    const createdEpochMs = this.#now();
-    const state = this.#state(stream);
-    const place = encodeEventRecord(this.#arena, {
-      streamBytes: state.nameBytes,
-      eventNumber,
-      eventId: data.eventId,
-      eventType: data.eventType,
-      isJson: data.isJson,
-      data: data.data,
-      metadata: data.metadata ?? EMPTY_BYTES,
-      createdEpochMs,
-    });
-    let commitPosition: number;
-    let preparePosition: number;
-    let nextCommitPosition: number;
-    let nextPreparePosition: number;
-    if (transaction) {
-      commitPosition = transaction.commit;
-      [preparePosition, nextPreparePosition] = transaction.prepare;
-      nextCommitPosition = commitPosition;
-    } else {
-      preparePosition = this.#allocate(place.length + RECORD_OVERHEAD);
-      commitPosition = preparePosition;
-      nextCommitPosition = this.#writerCheckpoint;
-      nextPreparePosition = 0;
-    }
-    const record = new StoredRecord(
-      state.name,
-      eventNumber,
-      data.eventId,
-      data.eventType,
-      data.isJson,
-      createdEpochMs,
-      place,
-      { commitPosition, preparePosition, nextCommitPosition, nextPreparePosition },
-    );
-    if (eventNumber === DELETED_STREAM) state.tombstone = record;
-    else state.events.push(record);
-    this.#all.push(record);
-    this.#eventIds.set(data.eventId, record);
-    this.#lastCommitPosition = commitPosition;
-    if (isMetastream(stream)) {
-      this.#metadataCache.set(originalStreamOf(stream), parseStreamMetadata(data.data));
-    } else if (stream === "$settings") {
-      this.#settings = null;
-    }
-    this.#batch?.push(record);
-    return record;
-  }
-
-  // ---- reads ----------------------------------------------------------------------------------
-
-  /** The lowest readable event number: max(0, last − `$maxCount` + 1, `$tb`). */
-  #minVisible(metadata: StreamMetadata, last: bigint): bigint {
-    let min = 0n;
-    if (metadata.maxCount !== undefined) {
-      const byCount = last - metadata.maxCount + 1n;
-      if (byCount > min) min = byCount;
-    }
-    if (metadata.truncateBefore !== undefined && metadata.truncateBefore > min) {
-      min = metadata.truncateBefore;
-    }
-    return min;
-  }
-
-  #tooOld(metadata: StreamMetadata, event: StoredEvent): boolean {
-    return metadata.maxAge !== undefined &&
-      event.createdEpochMs < this.#now() - Number(metadata.maxAge) * 1000;
-  }
-
-  /** ReadEvent (PROTOCOL.md §4.7); `number` −1 = the last event. */
+  /** ReadEvent (docs/protocol.md §4.7); `number` −1 = the last event. */
   readEvent(stream: string, number: bigint): EventReadOutcome {
-    const last = this.lastEventNumber(stream);
-    if (last === DELETED_STREAM) return { status: "stream-deleted" };
-    const metadata = this.metadataOf(stream);
-    if (last === -1n || metadata.truncateBefore === DELETED_STREAM) {
-      // Quirk: `$$s` without metadata reads as Success with no event when `s` exists.
-      if (isMetastream(stream) && this.lastEventNumber(originalStreamOf(stream)) !== -1n) {
-        return { status: "success", event: null };
-      }
-      return { status: "no-stream" };
-    }
-    const target = number === -1n ? last : number;
-    if (target < this.#minVisible(metadata, last) || target > last) return { status: "not-found" };
-    const event = this.eventAt(stream, target);
-    if (!event || this.#tooOld(metadata, event)) return { status: "not-found" };
-    return { status: "success", event };
-  }
-
-  #failedStreamRead(stream: string): StreamReadOutcome | null {
-    const last = this.lastEventNumber(stream);
-    if (last === DELETED_STREAM) return { status: "stream-deleted", lastEventNumber: last };
-    if (last === -1n || this.metadataOf(stream).truncateBefore === DELETED_STREAM) {
-      return { status: "no-stream", lastEventNumber: last };
-    }
-    return null;
-  }
-
-  #checkCount(maxCount: number): StreamReadOutcome | null {
-    if (maxCount > MAX_READ_SIZE) {
-      return {
-        status: "error",
-        message: `Read size too big, should be less than ${MAX_READ_SIZE} items`,
-      };
-    }
-    if (maxCount <= 0) return { status: "error", message: `Invalid count of ${maxCount} items` };
-    return null;
+    return this.#reads.readEvent(stream, number);
   }
 
   /**
-   * ReadStreamEventsForward (PROTOCOL.md §4.8). `maxBytes` ends the page early once its encoded
+   * ReadStreamEventsForward (docs/protocol.md §4.8). `maxBytes` ends the page early once its encoded
    * events would pass it (never before the first event); the next number then follows the last
    * event returned.
    */
@@ -802,126 +475,29 @@ export class MemoryStorage {
     maxCount: number,
     maxBytes = Infinity,
   ): StreamReadOutcome {
-    const invalid = this.#checkCount(maxCount);
-    if (invalid) return invalid;
-    if (from < 0n) return { status: "error", message: `Invalid from event number ${from}` };
-    const failed = this.#failedStreamRead(stream);
-    if (failed) return failed;
-    const last = this.lastEventNumber(stream);
-    const metadata = this.metadataOf(stream);
-    const min = this.#minVisible(metadata, last);
-    let end = from + BigInt(maxCount) - 1n;
-    if (end > DELETED_STREAM) end = DELETED_STREAM;
-    if (end < min) {
-      return success([], min, last, false);
-    }
-    const start = from > min ? from : min;
-    if (start > last) return success([], last + 1n, last, true);
-    const upTo = end < last ? end : last;
-    const events: StoredEvent[] = [];
-    const state = this.#streams.get(stream)!;
-    let bytes = 0;
-    for (let n = Number(start); n <= Number(upTo); n++) {
-      const event = state.events[n];
-      if (this.#tooOld(metadata, event)) continue;
-      bytes += event.encodedLength;
-      if (bytes > maxBytes && events.length > 0) {
-        return success(events, events[events.length - 1].eventNumber + 1n, last, false);
-      }
-      events.push(event);
-    }
-    const next = events.length > 0
-      ? events[events.length - 1].eventNumber + 1n
-      : (end + 1n < last + 1n ? end + 1n : last + 1n);
-    return success(events, next, last, end >= last);
+    return this.#reads.readStreamForward(stream, from, maxCount, maxBytes);
   }
 
-  /** ReadStreamEventsBackward (PROTOCOL.md §4.8); `from` < 0 = from the end; `maxBytes` as forward. */
+  /** ReadStreamEventsBackward (docs/protocol.md §4.8); `from` < 0 = from the end; `maxBytes` as forward. */
   readStreamBackward(
     stream: string,
     from: bigint,
     maxCount: number,
     maxBytes = Infinity,
   ): StreamReadOutcome {
-    const invalid = this.#checkCount(maxCount);
-    if (invalid) return invalid;
-    const failed = this.#failedStreamRead(stream);
-    if (failed) return failed;
-    const last = this.lastEventNumber(stream);
-    const metadata = this.metadataOf(stream);
-    const min = this.#minVisible(metadata, last);
-    const end = from < 0n ? last : from;
-    let start = end - BigInt(maxCount) + 1n;
-    if (start < 0n) start = 0n;
-    if (end < min) return success([], -1n, last, true);
-    let endOfStream = false;
-    if (start <= min) {
-      endOfStream = true;
-      start = min;
-    }
-    const events: StoredEvent[] = [];
-    const state = this.#streams.get(stream)!;
-    const top = end < last ? end : last;
-    let bytes = 0;
-    for (let n = top; n >= start; n--) {
-      const event = state.events[Number(n)];
-      if (this.#tooOld(metadata, event)) continue;
-      bytes += event.encodedLength;
-      if (bytes > maxBytes && events.length > 0) {
-        return success(events, events[events.length - 1].eventNumber - 1n, last, false);
-      }
-      events.push(event);
-    }
-    const lowest = events.length > 0 ? events[events.length - 1].eventNumber : null;
-    endOfStream = endOfStream || start === 0n || (start <= last && lowest !== start);
-    const next = endOfStream ? -1n : (start - 1n < last ? start - 1n : last);
-    return success(events, next, last, endOfStream);
+    return this.#reads.readStreamBackward(stream, from, maxCount, maxBytes);
   }
 
   /**
-   * Resolves a `$>` link record (PROTOCOL.md §4.10). Non-links come back as `{event}`; a link
+   * Resolves a `$>` link record (docs/protocol.md §4.10). Non-links come back as `{event}`; a link
    * whose target cannot be read comes back as `{link}` only.
    */
   resolve(record: StoredEvent): ResolvedRecord {
-    if (record.eventType !== LINK_EVENT_TYPE) return { event: record };
-    const text = linkDecoder.decode(record.data);
-    const at = text.indexOf("@");
-    const numberText = at < 0 ? text : text.slice(0, at);
-    if (!/^\s*[+-]?\d+\s*$/.test(numberText)) return { event: record };
-    const number = BigInt(numberText.trim());
-    if (at < 0 || number < 0n) return { link: record };
-    const target = this.readEvent(text.slice(at + 1), number);
-    if (target.status === "success" && target.event) return { event: target.event, link: record };
-    return { link: record };
-  }
-
-  // ---- $all -----------------------------------------------------------------------------------
-
-  /** Index of the first record at or after `position`. */
-  #lowerBound(position: LogPosition): number {
-    let lo = 0;
-    let hi = this.#all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const r = this.#all[mid];
-      const before = r.commitPosition < position.commit ||
-        (r.commitPosition === position.commit && r.preparePosition < position.prepare);
-      if (before) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  #substitute(position: LogPosition): LogPosition | string {
-    if (position.commit === -1 && position.prepare === -1) {
-      return { commit: this.#writerCheckpoint, prepare: this.#writerCheckpoint };
-    }
-    if (position.commit < 0 || position.prepare < 0) return "Invalid position.";
-    return position;
+    return this.#reads.resolve(record);
   }
 
   /**
-   * Reads `$all` forward from `position` (PROTOCOL.md §4.9): scans at most `maxSearchWindow`
+   * Reads `$all` forward from `position` (docs/protocol.md §4.9): scans at most `maxSearchWindow`
    * records (default `maxCount`) and returns at most `maxCount` that pass `filter`, ending
    * early once the encoded events would pass `maxBytes` (never before the first one).
    */
@@ -932,28 +508,7 @@ export class MemoryStorage {
     maxSearchWindow = maxCount,
     maxBytes = Infinity,
   ): AllReadOutcome {
-    const invalid = this.#checkCount(maxCount);
-    if (invalid) return invalid as { status: "error"; message: string };
-    const from = this.#substitute(position);
-    if (typeof from === "string") return { status: "error", message: from };
-    const window = maxSearchWindow > 0 ? maxSearchWindow : maxCount;
-    const events: StoredEvent[] = [];
-    let next: LogPosition = from;
-    let i = this.#lowerBound(from);
-    let scanned = 0;
-    let bytes = 0;
-    while (i < this.#all.length && scanned < window && events.length < maxCount) {
-      const record = this.#all[i];
-      if (filter(record)) {
-        bytes += record.encodedLength;
-        if (bytes > maxBytes && events.length > 0) break;
-        events.push(record);
-      }
-      i++;
-      scanned++;
-      next = { commit: record.nextCommitPosition, prepare: record.nextPreparePosition };
-    }
-    return { status: "success", from, events, next, isEndOfStream: i >= this.#all.length };
+    return this.#reads.readAllForward(position, maxCount, filter, maxSearchWindow, maxBytes);
   }
 
   /** Reads `$all` backward from `position` (records strictly before it), like the forward read. */
@@ -964,52 +519,8 @@ export class MemoryStorage {
     maxSearchWindow = maxCount,
     maxBytes = Infinity,
   ): AllReadOutcome {
-    const invalid = this.#checkCount(maxCount);
-    if (invalid) return invalid as { status: "error"; message: string };
-    const from = this.#substitute(position);
-    if (typeof from === "string") return { status: "error", message: from };
-    const window = maxSearchWindow > 0 ? maxSearchWindow : maxCount;
-    const events: StoredEvent[] = [];
-    let next: LogPosition = from;
-    let i = this.#lowerBound(from) - 1;
-    let scanned = 0;
-    let bytes = 0;
-    while (i >= 0 && scanned < window && events.length < maxCount) {
-      const record = this.#all[i];
-      if (filter(record)) {
-        bytes += record.encodedLength;
-        if (bytes > maxBytes && events.length > 0) break;
-        events.push(record);
-      }
-      i--;
-      scanned++;
-      next = { commit: record.commitPosition, prepare: record.preparePosition };
-    }
-    return { status: "success", from, events, next, isEndOfStream: i < 0 };
+    return this.#reads.readAllBackward(position, maxCount, filter, maxSearchWindow, maxBytes);
   }
-}
-
-function success(
-  events: readonly StoredEvent[],
-  nextEventNumber: bigint,
-  lastEventNumber: bigint,
-  isEndOfStream: boolean,
-): StreamReadOutcome {
-  return { status: "success", events, nextEventNumber, lastEventNumber, isEndOfStream };
-}
-
-/**
- * What unfiltered `$all` reads and subscriptions hide (20.x+ `DefaultAllFilterStrategy`): the
- * `$epoch-information` stream and the checkpoint/parked streams of persistent subscriptions to
- * `$all`.
- */
-export function defaultAllFilter(event: StoredEvent): boolean {
-  const s = event.stream;
-  if (s === "$epoch-information") return false;
-  if (s.startsWith("$persistentsubscription-$all::")) {
-    return !(s.endsWith("-checkpoint") || s.endsWith("-parked"));
-  }
-  return true;
 }
 
 /** True if `eventId` is the all-zero GUID, which the server rejects. */

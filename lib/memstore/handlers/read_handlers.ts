@@ -1,5 +1,5 @@
 /**
- * ReadEvent, stream reads and `$all` reads, plain and filtered (PROTOCOL.md §4.7–§4.10).
+ * ReadEvent, stream reads and `$all` reads, plain and filtered (docs/protocol.md §4.7–§4.10).
  *
  * @module
  */
@@ -166,7 +166,7 @@ function readStream(
 
 // ---- $all reads ---------------------------------------------------------------------------------
 
-/** Builds the predicate of a `Filter` (PROTOCOL.md §4.9); throws for an invalid regex. */
+/** Builds the predicate of a `Filter` (docs/protocol.md §4.9); throws for an invalid regex. */
 export function compileFilter(filter: Filter | undefined): (event: StoredEvent) => boolean {
   if (!filter || filter.data.length === 0) return () => true;
   const field = filter.context === Filter_FilterContext.EventType

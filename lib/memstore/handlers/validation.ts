@@ -5,6 +5,7 @@
  * @module
  */
 
+import { EXPECTED_STREAM_EXISTS } from "../expected_version.ts";
 import type { NewEvent } from "../../../gen/client_messages_pb.ts";
 import { bytesToGuid } from "../../wire/guid.ts";
 import { InvalidPackageError } from "../command_registry.ts";
@@ -23,7 +24,7 @@ export function requireStreamId(stream: string): string {
 
 /** Rejects expected versions the server does not accept from clients (−3 and below −4). */
 export function requireExpectedVersion(expected: bigint): bigint {
-  if (expected === -3n || expected < -4n) {
+  if (expected === -3n || expected < EXPECTED_STREAM_EXISTS) {
     throw new InvalidPackageError(
       `Invalid expected version ${expected}: must be -4, -2, -1 or >= 0`,
     );

@@ -1,5 +1,5 @@
 /**
- * WriteEvents, DeleteStream and the transaction commands (PROTOCOL.md §4.5, §4.6, §4.12).
+ * WriteEvents, DeleteStream and the transaction commands (docs/protocol.md §4.5, §4.6, §4.12).
  *
  * @module
  */

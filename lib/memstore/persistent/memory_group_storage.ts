@@ -6,13 +6,12 @@
  * @module
  */
 
+import { EXPECTED_ANY } from "../expected_version.ts";
 import { type EventRecord, EventRecordSchema } from "../../../gen/client_messages_pb.ts";
 import { decodeMessage } from "../../wire/proto_codec.ts";
 import { MAX_READ_SIZE, type MemoryStorage, type StoredEvent } from "../storage.ts";
 import type { GroupEvent } from "./group_event.ts";
 import type { GroupStorage, StreamPage, SystemEvent } from "./group_storage.ts";
-
-const ANY = -2n;
 
 /** The stored record as the protocol message (decoded from its stored encoding). */
 export function toEventRecord(event: StoredEvent): EventRecord {
@@ -74,7 +73,7 @@ export class MemoryGroupStorage implements GroupStorage {
   append(streamId: string, events: readonly SystemEvent[]): void {
     this.#storage.append(
       streamId,
-      ANY,
+      EXPECTED_ANY,
       events.map((e) => ({
         eventId: crypto.randomUUID(),
         eventType: e.eventType,
@@ -87,7 +86,7 @@ export class MemoryGroupStorage implements GroupStorage {
 
   deleteStream(streamId: string): void {
     if (this.#storage.lastEventNumber(streamId) >= 0n) {
-      this.#storage.deleteStream(streamId, ANY, false);
+      this.#storage.deleteStream(streamId, EXPECTED_ANY, false);
     }
   }
 }
