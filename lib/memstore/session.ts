@@ -65,6 +65,8 @@ const CONTROL_COMMANDS: ReadonlySet<number> = new Set([
  * run: a connection whose socket always has data would otherwise never give the event loop back.
  */
 const MAX_BATCH_MS = 5;
+/** A gap this long between two packages means the session was waiting, not busy. */
+const IDLE_GAP_MS = 1;
 /** How long a graceful close waits for the client to take the last bytes before aborting. */
 const GRACEFUL_CLOSE_MS = 1000;
 
@@ -196,15 +198,23 @@ export class Session implements Connection {
       .getReader();
     this.#reader = reader;
     try {
-      let batchStart = performance.now();
+      // Time spent serving packages back to back since the last yield; a pause in the bytes
+      // (the reader waited) starts a new batch.
+      let busyMs = 0;
+      let lastEnd = 0;
       while (!this.#closed) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (!this.#closing) this.#process(value);
-        if (performance.now() - batchStart >= MAX_BATCH_MS) {
+        if (this.#closing) continue;
+        const started = performance.now();
+        if (started - lastEnd > IDLE_GAP_MS) busyMs = 0;
+        this.#process(value);
+        lastEnd = performance.now();
+        busyMs += lastEnd - started;
+        if (busyMs >= MAX_BATCH_MS) {
           // Let other sessions (and timers) run before serving more of this one's backlog.
           await yieldToEventLoop();
-          batchStart = performance.now();
+          busyMs = 0;
         }
       }
       this.close("the client closed the connection");
