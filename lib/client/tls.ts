@@ -75,8 +75,11 @@ export async function caCertificates(tls: TlsSettings): Promise<string[] | undef
  * @example
  * ```ts
  * import { certificateFailure } from "./tls.ts";
+ * import { TlsCertificateError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ *
  * const error = new Deno.errors.InvalidData("invalid peer certificate: UnknownIssuer");
- * console.log(certificateFailure(error, "localhost", 1113).name); // "TlsCertificateError"
+ * assert(certificateFailure(error, "localhost", 1113) instanceof TlsCertificateError);
  * ```
  */
 export function certificateFailure(error: unknown, host: string, port: number): unknown {

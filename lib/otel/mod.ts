@@ -54,9 +54,57 @@ import type {
   Subscription,
 } from "../../mod.ts";
 
-/** The metadata key holding the producer's trace id (as the official clients write it). */
+/**
+ * The metadata key under which {@linkcode instrument} writes the appending span's trace id (32 hex
+ * digits), as the official clients' instrumentation does. Events without JSON metadata (or written
+ * with no SDK installed) do not get it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { instrument, SPAN_ID_KEY, TRACE_ID_KEY } from "@photonpump/client/otel";
+ * import {
+ *   BasicTracerProvider,
+ *   InMemorySpanExporter,
+ *   SimpleSpanProcessor,
+ * } from "@opentelemetry/sdk-trace-base";
+ *
+ * const exporter = new InMemorySpanExporter();
+ * const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = instrument(await connect(store.url), { tracer: provider.getTracer("app") });
+ * await conn.publishEvent("orders", "order_placed", { body: { order: 1 } });
+ *
+ * const [span] = exporter.getFinishedSpans();
+ * const [read] = await conn.get("orders");
+ * const metadata = read.event!.metadataJson<Record<string, string>>()!;
+ * assert.equal(metadata[TRACE_ID_KEY], span.spanContext().traceId);
+ * assert.equal(metadata[SPAN_ID_KEY], span.spanContext().spanId);
+ * ```
+ */
 export const TRACE_ID_KEY = "$traceId";
-/** The metadata key holding the producer's span id. */
+/**
+ * The metadata key under which {@linkcode instrument} writes the appending span's span id (16 hex
+ * digits); a subscriber's `streams.subscribe` span becomes its child.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { SPAN_ID_KEY, TRACE_ID_KEY } from "@photonpump/client/otel";
+ *
+ * // Uninstrumented readers see the keys as plain metadata fields.
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * const trace = { [TRACE_ID_KEY]: "4bf92f3577b34da6a3ce929d0e0e4736", [SPAN_ID_KEY]: "00f067aa0ba902b7" };
+ * await conn.publishEvent("orders", "order_placed", { body: {}, metadata: trace });
+ * const [read] = await conn.get("orders");
+ * assert.deepEqual(read.event!.metadataJson(), trace);
+ * ```
+ */
 export const SPAN_ID_KEY = "$spanId";
 
 /** Options of {@linkcode instrument}. */
@@ -80,7 +128,37 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 /**
  * Returns `client` with tracing: the same methods and behaviour, plus spans and trace context in
- * appended events' metadata. Methods not listed in the module docs pass through unchanged.
+ * appended events' metadata. Methods not listed in the module docs pass through unchanged. Without
+ * `options.tracer` it uses the global provider's tracer, which does nothing until an SDK is
+ * registered (and then metadata is left as given).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { instrument } from "@photonpump/client/otel";
+ * import {
+ *   BasicTracerProvider,
+ *   InMemorySpanExporter,
+ *   SimpleSpanProcessor,
+ * } from "@opentelemetry/sdk-trace-base";
+ *
+ * const exporter = new InMemorySpanExporter();
+ * const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = instrument(await connect(store.url), {
+ *   tracer: provider.getTracer("app"),
+ *   serverAddress: store.hostname,
+ *   serverPort: store.port,
+ * });
+ * await conn.publishEvent("orders", "order_placed", { body: { order: 1 } });
+ * await conn.get("orders");
+ *
+ * const spans = exporter.getFinishedSpans();
+ * assert.deepEqual(spans.map((span) => span.name), ["streams.append", "streams.read"]);
+ * assert.equal(spans[0].attributes["db.eventstoredb.stream"], "orders");
+ * ```
  */
 export function instrument(client: Client, options: InstrumentOptions = {}): Client {
   const tracer = options.tracer ?? trace.getTracer("@photonpump/client");

@@ -50,9 +50,14 @@ const utf8 = new TextEncoder();
  * ```ts
  * import { GroupRegistry } from "./group_registry.ts";
  * import { DEFAULT_GROUP_SETTINGS } from "./group_settings.ts";
- * declare const storage: import("./group_storage.ts").GroupStorage;
- * const groups = new GroupRegistry({ storage });
- * groups.create("orders", "billing", DEFAULT_GROUP_SETTINGS, "admin"); // { result: "success" }
+ * import { MemoryGroupStorage } from "./memory_group_storage.ts";
+ * import { MemoryStorage } from "../storage.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const groups = new GroupRegistry({ storage: new MemoryGroupStorage(new MemoryStorage()) });
+ * assert.deepEqual(groups.create("orders", "billing", DEFAULT_GROUP_SETTINGS, "admin"), {
+ *   result: "success",
+ * });
  * groups.close();
  * ```
  */
