@@ -40,7 +40,7 @@ export interface ManagementClient extends AsyncDisposable {
  *   credentials: { username: "admin", password: "changeit" },
  * });
  * await manager.users.create({ loginName: "app", password: "secret", groups: ["writers"] });
- * console.log((await manager.users.list()).map((u) => u.loginName)); // ["admin", "app", "ops"]
+ * console.log((await manager.users.list()).map((u) => u.loginName)); // ["admin", "ops", "app"]
  * ```
  */
 export async function createManagementClient(

@@ -70,7 +70,7 @@ export class UsersApi {
     this.#transport = transport;
   }
 
-  /** Every account, sorted by login as the server returns them. */
+  /** Every account, in the order the server lists them (creation order). */
   async list(options: ManagementCallOptions = {}): Promise<UserDetails[]> {
     const { body } = await this.#transport.send({
       ...options,

@@ -160,11 +160,9 @@ export class Authorizer {
     return principal.kind === "user" && principal.roles.has("$admins");
   }
 
-  /** Every account, sorted by login name. */
+  /** Every account in creation order (as the server lists its `$users` stream): admin, ops, … */
   listUsers(): UserDetails[] {
-    return [...this.#users.values()].sort((a, b) => a.loginName < b.loginName ? -1 : 1).map(
-      details,
-    );
+    return [...this.#users.values()].map(details);
   }
 
   /** One account, or undefined. */

@@ -24,7 +24,7 @@ Deno.test("users: create, list, get, update, disable and enable, reset and chang
     fullName: "The app",
     groups: ["writers"],
   });
-  assert.deepEqual((await manager.users.list()).map((u) => u.loginName), ["admin", "app", "ops"]);
+  assert.deepEqual((await manager.users.list()).map((u) => u.loginName), ["admin", "ops", "app"]);
   const app = await manager.users.get("app");
   assert.equal(app.fullName, "The app");
   assert.deepEqual(app.groups, ["writers"]);

@@ -15,7 +15,7 @@ type UserReply = {
   error: string;
 };
 
-Deno.test("GET /users lists admin and ops with the server's shape; non-admins and anonymous get 401", async () => {
+Deno.test("GET /users lists admin, ops and then created accounts in creation order with the server's shape; non-admins and anonymous get 401", async () => {
   await using store = await startHttpStore({ users: [{ username: "bob", password: "pw" }] });
   const reply = await call(store, "GET", "/users", { auth: ADMIN });
   assert.equal(reply.status, 200);
@@ -23,7 +23,7 @@ Deno.test("GET /users lists admin and ops with the server's shape; non-admins an
   const body = reply.json() as { data: UserReply["data"][]; success: boolean; error: string };
   assert.equal(body.success, true);
   assert.equal(body.error, "Success");
-  assert.deepEqual(body.data.map((u) => u.loginName), ["admin", "bob", "ops"]);
+  assert.deepEqual(body.data.map((u) => u.loginName), ["admin", "ops", "bob"]);
   const admin = body.data[0];
   assert.equal(admin.fullName, "Event Store Administrator");
   assert.deepEqual(admin.groups, ["$admins"]);
