@@ -22,8 +22,8 @@ const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000n;
 /** The low 62 bits of .NET `DateTime.ToBinary()`: the kind bits are above them. */
 const TICKS_MASK = (1n << 62n) - 1n;
 
-/** One event as stored in a stream. */
-export class RecordedEvent {
+/** The parts of a {@linkcode RecordedEvent}. */
+export interface RecordedEventFields {
   /** The stream the event is in. */
   readonly stream: string;
   /** The event id (RFC 4122 string). */
@@ -34,32 +34,77 @@ export class RecordedEvent {
   readonly type: string;
   /** The event body. */
   readonly data: Uint8Array;
-  /** The event metadata (empty when none). */
-  readonly metadata: Uint8Array;
+  /** The event metadata (default empty). */
+  readonly metadata?: Uint8Array;
   /** True when the body was written as JSON. */
   readonly isJson: boolean;
   /** When the server stored the event. */
   readonly created: Date;
+}
 
-  /** Creates an event from its parts. */
-  constructor(fields: {
-    stream: string;
-    id: string;
-    eventNumber: bigint;
-    type: string;
-    data: Uint8Array;
-    metadata?: Uint8Array;
-    isJson: boolean;
-    created: Date;
-  }) {
-    this.stream = fields.stream;
-    this.id = fields.id;
-    this.eventNumber = fields.eventNumber;
-    this.type = fields.type;
-    this.data = fields.data;
-    this.metadata = fields.metadata ?? new Uint8Array(0);
-    this.isJson = fields.isJson;
-    this.created = fields.created;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One event as stored in a stream. Made from a decoded `EventRecord`, it keeps the record's id
+ * bytes and timestamps and builds the id string and the `Date` on first use: a read that never
+ * looks at them allocates neither.
+ */
+export class RecordedEvent {
+  /** The stream the event is in. */
+  readonly stream: string;
+  /** The event's number in its stream. */
+  readonly eventNumber: bigint;
+  /** The event type. */
+  readonly type: string;
+  /** The event body. */
+  readonly data: Uint8Array;
+  /** The event metadata (empty when none). */
+  readonly metadata: Uint8Array;
+  /** True when the body was written as JSON. */
+  readonly isJson: boolean;
+  #id: string | undefined;
+  #created: Date | undefined;
+  /** The record it was made from, while `id` or `created` have not been asked for. */
+  #record: EventRecord | undefined;
+
+  /** Creates an event from its parts, or from a decoded `EventRecord` (16-byte id checked). */
+  constructor(source: RecordedEventFields | EventRecord) {
+    if ("$typeName" in source) {
+      this.stream = source.eventStreamId;
+      this.eventNumber = source.eventNumber;
+      this.type = source.eventType;
+      this.data = source.data;
+      this.metadata = source.metadata.length === 0 ? EMPTY : source.metadata;
+      this.isJson = source.dataContentType === 1;
+      this.#record = source;
+    } else {
+      this.stream = source.stream;
+      this.eventNumber = source.eventNumber;
+      this.type = source.type;
+      this.data = source.data;
+      this.metadata = source.metadata ?? EMPTY;
+      this.isJson = source.isJson;
+      this.#id = source.id;
+      this.#created = source.created;
+    }
+  }
+
+  /** The event id (RFC 4122 string). */
+  get id(): string {
+    if (this.#id === undefined) {
+      this.#id = bytesToGuid(this.#record!.eventId);
+      if (this.#created !== undefined) this.#record = undefined;
+    }
+    return this.#id;
+  }
+
+  /** When the server stored the event. */
+  get created(): Date {
+    if (this.#created === undefined) {
+      this.#created = createdDate(this.#record!);
+      if (this.#id !== undefined) this.#record = undefined;
+    }
+    return this.#created;
   }
 
   /**
@@ -199,16 +244,7 @@ export function toRecordedEvent(record: EventRecord): RecordedEvent {
       `Event ${record.eventNumber} of stream "${record.eventStreamId}" has a ${record.eventId.length}-byte id; expected 16`,
     );
   }
-  return new RecordedEvent({
-    stream: record.eventStreamId,
-    id: bytesToGuid(record.eventId),
-    eventNumber: record.eventNumber,
-    type: record.eventType,
-    data: record.data,
-    metadata: record.metadata,
-    isJson: record.dataContentType === 1,
-    created: createdDate(record),
-  });
+  return new RecordedEvent(record);
 }
 
 /**
