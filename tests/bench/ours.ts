@@ -69,7 +69,8 @@ async function batchAppends(client: Client, inFlight = 1): Promise<Measured> {
         events.push(newEvent(BENCH_EVENT_TYPE, { body: benchBody(i) }));
       }
       const t0 = performance.now();
-      await client.publish(spec.stream, events);
+      // Seeding a large store on a loaded machine may take longer than the default 7 s timeout.
+      await client.publish(spec.stream, events, inFlight > 1 ? { timeout: 120_000 } : undefined);
       latencies.push(performance.now() - t0);
     }
   };
@@ -209,7 +210,7 @@ async function retainedEvents(client: Client): Promise<Measured> {
 async function run(client: Client): Promise<Measured> {
   switch (spec.workload) {
     case "seed":
-      return await batchAppends(client, 8);
+      return await batchAppends(client, 4);
     case "W1":
       return await sequentialAppends(client);
     case "W2":
