@@ -63,10 +63,16 @@ import {
  * A client connected to EventStore. Get one with {@linkcode connect}.
  *
  * @example
- * ```ts ignore
- * import { connect } from "./client.ts";
- * await using conn = await connect("localhost:1113");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
  * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
+ * const [created] = await conn.get("adventure");
+ * assert.deepEqual(created.json(), { name: "Gil" });
  * ```
  */
 export class Client {
@@ -77,7 +83,10 @@ export class Client {
     this.#context = context;
   }
 
-  /** The connection's state. */
+  /**
+   * The current state: `connecting`, `connected`, `reconnecting` (with the attempt and the
+   * error that ended the last connection) or `closed` (with the error, unless `close()` did it).
+   */
   get state(): ConnectionState {
     return this.#context.executor.state;
   }
@@ -87,10 +96,17 @@ export class Client {
    * `closed` (or when `signal` aborts). A reader that falls behind loses the oldest states.
    *
    * @example
-   * ```ts ignore
-   * for await (const state of conn.states()) {
-   *   if (state.status === "reconnecting") console.log("reconnecting, attempt", state.attempt);
-   * }
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * const conn = await connect(store.url);
+   * const states = conn.states();
+   * await conn.close();
+   * const seen = await Array.fromAsync(states, (state) => state.status);
+   * assert.deepEqual(seen, ["connected", "closed"]);
    * ```
    */
   states(signal?: AbortSignal): ReadableStream<ConnectionState> {
@@ -101,9 +117,26 @@ export class Client {
    * Calls `listener` on every change of the connection's state; returns a function that stops it.
    *
    * @example
-   * ```ts ignore
-   * const stop = conn.watch((state) => console.log(state.status));
-   * stop();
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * const seen: string[] = [];
+   * const reconnected = new Promise<void>((resolve) => {
+   *   const stop = conn.watch((state) => {
+   *     seen.push(state.status);
+   *     if (state.status === "connected") {
+   *       stop();
+   *       resolve();
+   *     }
+   *   });
+   * });
+   * store.dropConnections(); // the client reconnects after 100 ms by default
+   * await reconnected;
+   * assert.deepEqual(seen, ["reconnecting", "connected"]);
    * ```
    */
   watch(listener: (state: ConnectionState) => void): () => void {
@@ -114,8 +147,15 @@ export class Client {
    * Measures the round trip to the server, in milliseconds.
    *
    * @example
-   * ```ts ignore
-   * const ms = await conn.ping();
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * const ms = await conn.ping(); // milliseconds, not seconds as in photon-pump
+   * assert.ok(ms >= 0 && ms < 10_000);
    * ```
    */
   ping(options?: CallOptions): Promise<number> {
@@ -129,8 +169,25 @@ export class Client {
    * @throws {StreamDeletedError} if the stream was deleted
    *
    * @example
-   * ```ts ignore
-   * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, ExpectedVersion, WrongExpectedVersionError } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * const result = await conn.publishEvent("adventure", "player_created", {
+   *   body: { name: "Gil" },
+   *   expectedVersion: ExpectedVersion.NoStream,
+   * });
+   * assert.equal(result.firstEventNumber, 0n); // event numbers are bigint
+   * await assert.rejects(
+   *   conn.publishEvent("adventure", "player_created", {
+   *     body: { name: "Gil" },
+   *     expectedVersion: ExpectedVersion.NoStream,
+   *   }),
+   *   WrongExpectedVersionError,
+   * );
    * ```
    */
   publishEvent(
@@ -147,9 +204,19 @@ export class Client {
    * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
    *
    * @example
-   * ```ts ignore
-   * import { newEvent } from "./new_event.ts";
-   * await conn.publish("adventure", [newEvent("moved", { body: { to: "north" } })]);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * const result = await conn.publish("adventure", [
+   *   newEvent("moved", { body: { to: "north" } }),
+   *   newEvent("moved", { body: { to: "east" } }),
+   * ]);
+   * assert.equal(result.firstEventNumber, 0n);
+   * assert.equal(result.lastEventNumber, 1n);
    * ```
    */
   publish(
@@ -168,8 +235,17 @@ export class Client {
    * @throws {StreamDeletedError} if the stream was hard-deleted
    *
    * @example
-   * ```ts ignore
-   * const first = await conn.getEvent("adventure", 0);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, EventNotFoundError, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publish("adventure", [newEvent("moved", { body: { to: "north" } }), newEvent("rested")]);
+   * assert.equal((await conn.getEvent("adventure", 0)).type, "moved");
+   * assert.equal((await conn.getEvent("adventure", -1)).type, "rested");
+   * await assert.rejects(conn.getEvent("adventure", 5), EventNotFoundError);
    * ```
    */
   getEvent(
@@ -187,10 +263,21 @@ export class Client {
    * @throws {StreamDeletedError} if the stream was hard-deleted
    *
    * @example
-   * ```ts ignore
-   * const slice = await conn.get("adventure", { maxCount: 10 });
-   * for (const event of slice) console.log(event.type);
-   * console.log(slice.isEndOfStream);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publish("ponies", ["Sparkle", "Applejack", "Rarity"].map((name) => newEvent("pony", { body: { name } })));
+   *
+   * const page = await conn.get("ponies", { maxCount: 2 });
+   * assert.deepEqual(page.map((e) => e.json<{ name: string }>().name), ["Sparkle", "Applejack"]);
+   * assert.equal(page.isEndOfStream, false);
+   * const rest = await conn.get("ponies", { fromEvent: page.nextEventNumber });
+   * assert.equal(rest.length, 1);
+   * assert.equal(rest.isEndOfStream, true);
    * ```
    */
   get(stream: string, options?: GetOptions): Promise<StreamSlice> {
@@ -201,8 +288,19 @@ export class Client {
    * Reads a page of `$all` (admins only by default).
    *
    * @example
-   * ```ts ignore
-   * const slice = await conn.getAll({ maxCount: 10, credentials: { username: "admin", password: "changeit" } });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
+   * await conn.publishEvent("orders-1", "order_placed", { body: {} });
+   * await conn.publishEvent("users-1", "user_joined", { body: {} });
+   * const slice = await conn.getAll({ maxCount: 10, filter: { on: "streamId", prefixes: ["orders-"] } });
+   * assert.deepEqual(slice.map((e) => e.stream), ["orders-1"]);
    * ```
    */
   getAll(options?: GetAllOptions): Promise<AllSlice> {
@@ -214,8 +312,20 @@ export class Client {
    * and cancelling (or leaving a `for await` loop) stops the reads.
    *
    * @example
-   * ```ts ignore
-   * for await (const event of conn.iter("adventure", { batchSize: 500 })) console.log(event.type);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publish("feet", [3, 10, 33].map((feet) => newEvent("measured", { body: { feet } })));
+   *
+   * let metres = 0;
+   * for await (const event of conn.iter("feet", { batchSize: 2 })) { // two reads of 2 and 1
+   *   metres += event.json<{ feet: number }>().feet * 0.3048;
+   * }
+   * assert.equal(Math.round(metres), 14);
    * ```
    */
   iter(stream: string, options?: IterOptions): ReadableStream<ResolvedEvent> {
@@ -226,8 +336,19 @@ export class Client {
    * Streams `$all`, paging lazily like {@linkcode Client.iter}.
    *
    * @example
-   * ```ts ignore
-   * for await (const event of conn.iterAll({ batchSize: 500 })) console.log(event.stream);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
+   * await conn.publishEvent("a", "first", { body: {} });
+   * await conn.publishEvent("b", "second", { body: {} });
+   * const types = await Array.fromAsync(conn.iterAll({ direction: "backward" }), (e) => e.type);
+   * assert.deepEqual(types.filter((type) => !type.startsWith("$")), ["second", "first"]);
    * ```
    */
   iterAll(options?: IterAllOptions): ReadableStream<ResolvedEvent> {
@@ -240,8 +361,17 @@ export class Client {
    * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, StreamDeletedError } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publishEvent("adventure", "player_created", { body: {} });
    * await conn.deleteStream("adventure", { hardDelete: true });
+   * // A hard-deleted stream can never be written again.
+   * await assert.rejects(conn.publishEvent("adventure", "again", { body: {} }), StreamDeletedError);
    * ```
    */
   deleteStream(stream: string, options?: DeleteStreamOptions): Promise<DeleteResult> {
@@ -252,9 +382,19 @@ export class Client {
    * Reads a stream's metadata (empty metadata with version -1 when none was written).
    *
    * @example
-   * ```ts ignore
-   * const { metadata } = await conn.getStreamMetadata("adventure");
-   * console.log(metadata.maxCount);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * const none = await conn.getStreamMetadata("adventure");
+   * assert.equal(none.metastreamVersion, -1n);
+   * await conn.setStreamMetadata("adventure", { maxCount: 1000 });
+   * const { metadata, metastreamVersion } = await conn.getStreamMetadata("adventure");
+   * assert.equal(metadata.maxCount, 1000n);
+   * assert.equal(metastreamVersion, 0n);
    * ```
    */
   getStreamMetadata(stream: string, options?: CallOptions): Promise<StreamMetadataResult> {
@@ -267,8 +407,17 @@ export class Client {
    * @throws {WrongExpectedVersionError} if the metastream is not at `expectedVersion`
    *
    * @example
-   * ```ts ignore
-   * await conn.setStreamMetadata("adventure", { maxCount: 1000, custom: { owner: "gil" } });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publish("adventure", [newEvent("a"), newEvent("b"), newEvent("c")]);
+   * // Keep only the last two events; the server hides the older ones from reads.
+   * await conn.setStreamMetadata("adventure", { maxCount: 2, custom: { owner: "gil" } });
+   * assert.deepEqual((await conn.get("adventure")).map((e) => e.type), ["b", "c"]);
    * ```
    */
   setStreamMetadata(
@@ -283,11 +432,20 @@ export class Client {
    * Starts a transaction; the expected version is checked at commit.
    *
    * @example
-   * ```ts ignore
-   * import { newEvent } from "./new_event.ts";
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent, StreamNotFoundError } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
    * const tx = await conn.startTransaction("adventure");
    * await tx.write([newEvent("moved", { body: { to: "north" } })]);
-   * await tx.commit();
+   * await tx.write([newEvent("moved", { body: { to: "east" } })]);
+   * // Nothing is visible before the commit.
+   * await assert.rejects(conn.get("adventure"), StreamNotFoundError);
+   * const result = await tx.commit();
+   * assert.equal(result.lastEventNumber, 1n);
    * ```
    */
   startTransaction(stream: string, options?: PublishOptions): Promise<Transaction> {
@@ -302,9 +460,24 @@ export class Client {
    * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url);
+   * await conn.publishEvent("orders", "order_placed", { body: { order: 1 } });
+   *
+   * // Catch-up from event 0: the history first, then live events.
    * await using subscription = await conn.subscribeTo("orders", { startFrom: 0 });
-   * for await (const event of subscription) console.log(event.eventNumber, event.type);
+   * await conn.publishEvent("orders", "order_shipped", { body: { order: 1 } });
+   * const types: string[] = [];
+   * for await (const event of subscription) {
+   *   types.push(event.type);
+   *   if (types.length === 2) break; // leaving the loop unsubscribes
+   * }
+   * assert.deepEqual(types, ["order_placed", "order_shipped"]);
    * ```
    */
   subscribeTo(stream: string, options?: SubscribeToOptions): Promise<Subscription> {
@@ -318,11 +491,25 @@ export class Client {
    * @throws {SubscriptionDroppedError} if the server refuses a volatile subscription
    *
    * @example
-   * ```ts ignore
-   * await using subscription = await conn.subscribeToAll({
-   *   filter: { on: "eventType", prefixes: ["order-"] },
-   *   onCheckpoint: (position) => console.log("checkpoint", position.toString()),
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
    * });
+   * // Volatile (no startFrom): only events written after the server confirmed it.
+   * await using subscription = await conn.subscribeToAll({
+   *   filter: { on: "eventType", prefixes: ["order_"] },
+   * });
+   * await conn.publishEvent("users-1", "user_joined", { body: {} });
+   * await conn.publishEvent("orders-1", "order_placed", { body: {} });
+   * for await (const event of subscription) {
+   *   assert.equal(event.type, "order_placed");
+   *   break;
+   * }
    * ```
    */
   subscribeToAll(options?: SubscribeToAllOptions): Promise<Subscription> {
@@ -337,8 +524,20 @@ export class Client {
    * @throws {PersistentSubscriptionError} `"already-exists"` if the group exists
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, PersistentSubscriptionError } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
    * await conn.createSubscription("workers", "orders", { startFrom: 0, maxRetryCount: 3 });
+   * await assert.rejects(
+   *   conn.createSubscription("workers", "orders"),
+   *   (error) => error instanceof PersistentSubscriptionError && error.result === "already-exists",
+   * );
    * ```
    */
   createSubscription(
@@ -355,7 +554,15 @@ export class Client {
    * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
+   * await conn.createSubscription("workers", "orders");
    * await conn.updateSubscription("workers", "orders", { messageTimeout: 5000 });
    * ```
    */
@@ -373,8 +580,18 @@ export class Client {
    * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, PersistentSubscriptionError } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
+   * await conn.createSubscription("workers", "orders");
    * await conn.deleteSubscription("workers", "orders");
+   * await assert.rejects(conn.deleteSubscription("workers", "orders"), PersistentSubscriptionError);
    * ```
    */
   deleteSubscription(group: string, stream: string, options?: CallOptions): Promise<void> {
@@ -390,9 +607,24 @@ export class Client {
    * `"subscriber-max-count-reached"` when the server refuses
    *
    * @example
-   * ```ts ignore
-   * await using subscription = await conn.connectSubscription("workers", "orders");
-   * for await (const event of subscription) console.log(event.type, event.retryCount);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, newEvent } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * await using conn = await connect(store.url, {
+   *   credentials: { username: "admin", password: "changeit" },
+   * });
+   * await conn.publish("orders", [newEvent("order_placed"), newEvent("order_placed")]);
+   * await conn.createSubscription("workers", "orders", { startFrom: 0 });
+   *
+   * await using worker = await conn.connectSubscription("workers", "orders");
+   * let handled = 0;
+   * for await (const event of worker) { // autoAck: acknowledged when the loop body finishes
+   *   assert.equal(event.retryCount, 0);
+   *   if (++handled === 2) break;
+   * }
    * ```
    */
   connectSubscription(
@@ -403,7 +635,22 @@ export class Client {
     return connectSubscription(this.#context, group, stream, options);
   }
 
-  /** Closes the connection; pending operations fail with `ConnectionClosedError`. */
+  /**
+   * Closes the connection; pending operations fail with `ConnectionClosedError`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConnectionClosedError, connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   *
+   * await using store = await startMemoryStore({ port: 0 });
+   * const conn = await connect(store.url);
+   * await conn.close();
+   * await conn.close(); // closing twice is a no-op
+   * await assert.rejects(conn.ping(), ConnectionClosedError);
+   * ```
+   */
   close(): Promise<void> {
     return this.#context.executor.close();
   }
@@ -433,14 +680,21 @@ export class Client {
  * @throws {ConnectionClosedError} if no connection could be made (`cause` says why)
  *
  * @example
- * ```ts ignore
- * import { connect } from "./client.ts";
- * await using conn = await connect("localhost");
- * console.log(await conn.ping());
- * await using resilient = await connect("tls://localhost:1113", {
- *   tls: { caFile: "./ca.pem" },
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * // "host", "host:port", a URL or an options object; here the memstore's "tcp://127.0.0.1:<port>".
+ * await using conn = await connect(store.url);
+ * assert.equal(conn.state.status, "connected");
+ *
+ * // Credentials, reconnection and timeouts as URL parameters or options.
+ * await using admin = await connect(`tcp://admin:changeit@127.0.0.1:${store.port}`, {
  *   reconnection: { delay: 500, maxAttempts: "forever" },
  * });
+ * assert.ok((await admin.getAll({ maxCount: 1 })).length >= 0);
  * ```
  */
 export async function connect(
@@ -457,10 +711,15 @@ export async function connect(
  * @throws {ConnectionClosedError} if no connection could be made (`cause` says why)
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { openClient } from "./client.ts";
  * import { resolveSettings } from "./settings.ts";
- * await using conn = await openClient(resolveSettings("localhost", {}, { clock }));
+ * import { startMemoryStore } from "../memstore/mod.ts";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await openClient(resolveSettings(store.url));
+ * assert.equal(conn.state.status, "connected");
  * ```
  */
 export async function openClient(settings: ResolvedSettings): Promise<Client> {
@@ -468,14 +727,7 @@ export async function openClient(settings: ResolvedSettings): Promise<Client> {
   return clientOf(executor, settings);
 }
 
-/**
- * A client over an executor that is already open (tests that build the executor themselves).
- *
- * @example
- * ```ts ignore
- * const client = clientOf(executor, resolveSettings({}));
- * ```
- */
+/** A client over an executor that is already open (tests that build the executor themselves). */
 export function clientOf(executor: OperationExecutor, settings: ResolvedSettings): Client {
   return new Client({ executor, calls: settings.calls, clock: settings.executor.clock });
 }
