@@ -357,6 +357,7 @@ export const APP_JS: string = String.raw`"use strict";
         }, function (error) {
           if (mine !== view || error.name === "AbortError") return;
           if (error.status === 404) { live404(); return; }
+          if (error.status === 410 || error.status === 401) { failed(error); return; }
           status.className = "pill off";
           status.textContent = "reconnecting";
           status.title = String(error && error.message);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { write } from "../../../examples/writer.ts";
 import { chromiumMissing, openPage } from "./support/chromium.ts";
-import { postEvents, startHttpStore } from "./support/http.ts";
+import { call, postEvents, startHttpStore } from "./support/http.ts";
 
 const missing = chromiumMissing();
 if (missing !== null) {
@@ -81,6 +81,22 @@ Deno.test({
     assert.deepEqual([older[0], older[19], older.length], ["step-24", "step-5", 20]);
     await page.run(`document.querySelectorAll(".pager button")[0].click()`);
     await page.waitForText(["step-44"], 20_000);
+  },
+});
+
+Deno.test({
+  name:
+    "Chromium on a stream that does not exist yet says so, then shows its first event when it is written",
+  ignore: missing !== null,
+  async fn() {
+    await using store = await startHttpStore();
+    await using page = await openPage(`${store.httpUrl}/web/index.html#/streams/later`);
+    await page.waitForText(["has no events yet"], 20_000);
+    await postEvents(store, "later", [{ eventType: "finally_here", data: { ok: true } }]);
+    await page.waitForText(["finally_here", '{"ok":true}'], 20_000);
+    // Deleting it while the page is open is shown, not retried forever.
+    await call(store, "DELETE", "/streams/later", { headers: { "es-harddelete": "true" } });
+    await page.waitForText(["was deleted"], 20_000);
   },
 });
 
