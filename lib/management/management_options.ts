@@ -25,8 +25,11 @@ export interface ManagementOptions {
   readonly credentials?: ManagementCredentials;
   /** PEM CA certificates to trust for `https` (e.g. a dev CA). Default: the system store. */
   readonly caCerts?: readonly string[];
-  /** Path of a PEM CA file to trust, read once at creation. Default: none. */
-  readonly caFile?: string;
+  /**
+   * Path(s) of PEM CA files to trust, read once at creation (as `connect()`'s `tls.caFile`).
+   * Default: none.
+   */
+  readonly caFile?: string | readonly string[];
   /** Milliseconds before a request is abandoned. Default 10 000. */
   readonly timeoutMs?: number;
 }
@@ -70,7 +73,12 @@ export async function resolveManagementOptions(
     throw new TypeError(`Invalid timeoutMs ${timeoutMs}: expected a positive number`);
   }
   const caCerts = [...(options.caCerts ?? [])];
-  if (options.caFile !== undefined) caCerts.push(await Deno.readTextFile(options.caFile));
+  const files = options.caFile === undefined
+    ? []
+    : typeof options.caFile === "string"
+    ? [options.caFile]
+    : [...options.caFile];
+  for (const file of files) caCerts.push(await Deno.readTextFile(file));
   const path = url.pathname.replace(/\/+$/, "");
   return {
     baseUrl: `${url.protocol}//${url.host}${path}`,

@@ -153,9 +153,11 @@ Deno.test("https with caCerts trusts a dev CA; without it the call fails with Ma
     await using fromFile = await createManagementClient({
       url: store.httpUrl!,
       credentials: ADMIN,
-      caFile,
+      caFile: [caFile],
     });
     assert.equal((await fromFile.users.get("ops")).loginName, "ops");
+    await using fromPath = await createManagementClient({ url: store.httpUrl!, caFile });
+    await assert.rejects(fromPath.users.list(), ManagementUnauthorizedError);
   } finally {
     await Deno.remove(caFile);
   }
