@@ -1,5 +1,5 @@
 /**
- * Users, authentication and stream authorization (PROTOCOL.md §4.3, §4.4).
+ * Users, authentication and stream authorization (docs/protocol.md §4.3, §4.4).
  *
  * @module
  */
