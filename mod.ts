@@ -27,7 +27,9 @@ export { ExpectedVersion } from "./lib/client/expected_version.ts";
 export { Position } from "./lib/client/position.ts";
 export {
   AccessDeniedError,
+  AuthenticationError,
   BadRequestError,
+  CannotConnectError,
   ConnectionClosedError,
   DiscoveryError,
   EventNotFoundError,
@@ -44,6 +46,7 @@ export {
   SubscriptionDroppedError,
   TlsCertificateError,
   WrongExpectedVersionError,
+  WrongPortError,
 } from "./lib/errors.ts";
 export { constantBackoff, exponentialBackoff } from "./lib/client/backoff.ts";
 
@@ -103,4 +106,9 @@ export type {
 } from "./lib/client/subscriptions/subscription_api.ts";
 export type { Credentials } from "./lib/wire/package_codec.ts";
 export type { Duplex } from "./lib/wire/duplex.ts";
-export type { DropReason, PhotonPumpErrorOptions, ProtocolErrorKind } from "./lib/errors.ts";
+export type {
+  DropReason,
+  PeerProtocol,
+  PhotonPumpErrorOptions,
+  ProtocolErrorKind,
+} from "./lib/errors.ts";

@@ -56,6 +56,37 @@ export class ProtocolError extends PhotonPumpError {
 /** The connection closed (by `close()`, by the server, or for good after failed reconnects). */
 export class ConnectionClosedError extends PhotonPumpError {}
 
+/**
+ * No connection could be made: every attempt failed, the first-connect deadline passed, or a
+ * failure no retry can fix ended the attempts early. `cause` is the last attempt's error.
+ */
+export class CannotConnectError extends ConnectionClosedError {
+  /** The host of the last attempt. */
+  readonly host: string;
+  /** The port of the last attempt. */
+  readonly port: number;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** Creates the error; `why` ends the message (e.g. the deadline that passed). */
+  constructor(
+    host: string,
+    port: number,
+    attempts: number,
+    why: string,
+    options?: PhotonPumpErrorOptions,
+  ) {
+    super(
+      `Cannot connect to "${host}:${port}" after ${attempts} attempt${
+        attempts === 1 ? "" : "s"
+      }${why}`,
+      options,
+    );
+    this.host = host;
+    this.port = port;
+    this.attempts = attempts;
+  }
+}
+
 /** An operation got no answer within its timeout. */
 export class OperationTimeoutError extends PhotonPumpError {
   /** The operation that timed out, e.g. `"WriteEvents"`. */
@@ -151,6 +182,49 @@ export class AccessDeniedError extends PhotonPumpError {
 
 /** The server rejected the credentials (wrong login or password, or none where required). */
 export class NotAuthenticatedError extends PhotonPumpError {}
+
+/**
+ * The server rejected the default credentials when `connect()` authenticated them (the protocol's
+ * Authenticate command). Names the login, never the password; not retried.
+ */
+export class AuthenticationError extends NotAuthenticatedError {
+  /** The login that was rejected. */
+  readonly login: string;
+  /** Creates the error. */
+  constructor(login: string, reason: string, options?: PhotonPumpErrorOptions) {
+    super(`The server rejected the credentials of user "${login}": ${reason}`, options);
+    this.login = login;
+  }
+}
+
+/** What a peer turned out to speak, from the first bytes it sent. */
+export type PeerProtocol = "tls" | "http" | "eventstore";
+
+/**
+ * The endpoint speaks another protocol than the connection expected: a TLS listener reached with
+ * plain TCP, a plain listener reached with TLS, or an HTTP port. Says what to use instead; not
+ * retried.
+ */
+export class WrongPortError extends ConnectionClosedError {
+  /** The host connected to. */
+  readonly host: string;
+  /** The port connected to. */
+  readonly port: number;
+  /** What the peer speaks. */
+  readonly peer: PeerProtocol;
+  /** Creates the error. */
+  constructor(host: string, port: number, peer: PeerProtocol, options?: PhotonPumpErrorOptions) {
+    const advice = peer === "tls"
+      ? "it speaks TLS: connect with tls:// (or the tls option)"
+      : peer === "http"
+      ? "it is an HTTP port; the TCP client port is usually 1113"
+      : "it speaks plain TCP, not TLS: connect with tcp:// (or without the tls option)";
+    super(`The server at "${host}:${port}" is not what was expected: ${advice}`, options);
+    this.host = host;
+    this.port = port;
+    this.peer = peer;
+  }
+}
 
 /** The stream does not exist (never written, or soft-deleted). */
 export class StreamNotFoundError extends PhotonPumpError {

@@ -723,7 +723,11 @@ export async function connect(
  * ```
  */
 export async function openClient(settings: ResolvedSettings): Promise<Client> {
-  const executor = await ReconnectingExecutor.open(settings.executor, endpointSource(settings));
+  const executor = await ReconnectingExecutor.open(
+    settings.executor,
+    endpointSource(settings),
+    settings.connect,
+  );
   return clientOf(executor, settings);
 }
 

@@ -41,8 +41,8 @@ export type ConnectLoopResult<C> =
   | { readonly kind: "connected"; readonly connection: C }
   /** The attempts ran out, or a failure that no retry can fix: `tries` were made. */
   | { readonly kind: "failed"; readonly error: Error | undefined; readonly tries: number }
-  /** The signal stopped the loop. */
-  | { readonly kind: "stopped" };
+  /** The signal stopped the loop after `tries` tries, the last failing with `error`. */
+  | { readonly kind: "stopped"; readonly error: Error | undefined; readonly tries: number };
 
 /**
  * Tries to connect until it works, the attempts run out or `signal` aborts.
@@ -71,15 +71,18 @@ export async function connectLoop<C>(
       options.onRetry(attempt, error);
       const now = options.immediate && attempt === 1;
       if (!now && !(await sleep(options.clock, options.delay(attempt), signal))) {
-        return { kind: "stopped" };
+        return { kind: "stopped", error, tries };
       }
     }
-    if (signal.aborted) return { kind: "stopped" };
+    if (signal.aborted) return { kind: "stopped", error, tries };
     tries++;
     try {
       return { kind: "connected", connection: await options.dial(signal) };
     } catch (cause) {
-      if (signal.aborted) return { kind: "stopped" };
+      if (signal.aborted) {
+        // The try was cut short by the stop itself: its own error is the stop, not a failure.
+        return { kind: "stopped", error: tries > 1 ? error : cause as Error, tries };
+      }
       error = cause instanceof Error ? cause : new Error(String(cause));
       if (!isRetriableDial(cause)) break;
     }

@@ -8,8 +8,16 @@
 
 /** The state of a client's connection, as data. */
 export type ConnectionState =
-  /** Dialing or handshaking the first connection. */
-  | { readonly status: "connecting"; readonly name: string }
+  /**
+   * Dialing or handshaking the first connection: `attempt` counts the tries from 1 once a try
+   * failed, `error` says why the last one failed.
+   */
+  | {
+    readonly status: "connecting";
+    readonly name: string;
+    readonly attempt?: number;
+    readonly error?: Error;
+  }
   /** Ready for operations. */
   | { readonly status: "connected"; readonly name: string }
   /**

@@ -16,6 +16,7 @@ const QUERY_KEYS: Record<string, keyof ConnectOptions> = {
   timeout: "operationTimeout",
   operationtimeout: "operationTimeout",
   connecttimeout: "connectTimeout",
+  connectdeadline: "connectDeadline",
   name: "name",
   connectionname: "name",
   requireleader: "requireLeader",
@@ -100,16 +101,21 @@ function parseHostPort(text: string): { host: string; port?: number } {
       port: bracketed[2] ? parsePort(bracketed[2], "the target") : undefined,
     };
   }
-  const colon = text.lastIndexOf(":");
-  if (colon > 0 && text.indexOf(":") === colon) {
-    return { host: text.slice(0, colon), port: parsePort(text.slice(colon + 1), "the target") };
-  }
-  if (text.length === 0 || /[\s/@]/.test(text)) {
+  if (text.includes("@")) {
+    // It may hold a password: do not repeat it.
     throw new TypeError(
-      'Invalid connection target: expected "host", "host:port" or a tcp:// URL',
+      "Invalid connection target: credentials go in a URL such as tcp://user:password@host:1113",
     );
   }
-  return { host: text };
+  const colon = text.lastIndexOf(":");
+  const single = colon > 0 && text.indexOf(":") === colon;
+  const host = single ? text.slice(0, colon) : text;
+  if (host.length === 0 || /[\s/\\?#]/.test(host)) {
+    throw new TypeError(
+      `Invalid connection target "${text}": expected "host", "host:port" or a URL such as tcp://host:1113`,
+    );
+  }
+  return single ? { host, port: parsePort(text.slice(colon + 1), "the target") } : { host };
 }
 
 /** Parses a `tcp://`, `tls://` or `discover://` URL into options (credentials never echoed). */
@@ -180,6 +186,7 @@ function parseUrl(url: URL): ConnectOptions {
         break;
       case "operationTimeout":
       case "connectTimeout":
+      case "connectDeadline":
       case "heartbeatInterval":
       case "heartbeatTimeout":
         options[key] = parseMs(value, rawKey);

@@ -18,6 +18,11 @@ export const DEFAULTS = {
   operationTimeout: 7000,
   /** Time allowed for one TCP connect plus handshake, in ms. */
   connectTimeout: 7000,
+  /**
+   * Time allowed for the first connection across all its attempts, in ms (ours: a black-hole
+   * port must not take 11 attempts of 7 s).
+   */
+  connectDeadline: 12_000,
   /** Default `requireLeader` of every operation. */
   requireLeader: true,
   /** Idle time before a heartbeat request, in ms. */

@@ -18,7 +18,14 @@
  */
 
 import type { Clock } from "../clock.ts";
-import { ConnectionClosedError, OperationTimeoutError } from "../errors.ts";
+import {
+  AuthenticationError,
+  CannotConnectError,
+  ConnectionClosedError,
+  OperationTimeoutError,
+  TlsCertificateError,
+  WrongPortError,
+} from "../errors.ts";
 import { Connection, type ConnectionEvents, type ConnectionSettings } from "./connection.ts";
 import { type ConnectionState, StateBroadcaster } from "./connection_state.ts";
 import { connectLoop } from "./connect_loop.ts";
@@ -29,6 +36,7 @@ import { type Entry, OperationTable } from "./operation_table.ts";
 import type { ReconnectionPolicy } from "./reconnection_policy.ts";
 import { type Action, decide, type Outcome, type RetryPolicy } from "./retry_decision.ts";
 import type { EndpointSource } from "./endpoint_source.ts";
+import type { FirstConnect } from "./settings.ts";
 import type { Dialer, Endpoint, TlsOptions } from "./transport.ts";
 
 /** The executor's resolved settings (built by `settings.ts`; no defaults here). */
@@ -41,6 +49,8 @@ export interface ExecutorSettings {
   readonly tls: TlsOptions | undefined;
   /** Time allowed for each dial plus handshake, in ms. */
   readonly connectTimeout: number;
+  /** Time allowed for the first connection across all its attempts, in ms. */
+  readonly connectDeadline: number;
   /** Default deadline of an operation, in ms. */
   readonly operationTimeout: number;
   /** Re-sends and their delay. */
@@ -93,6 +103,8 @@ export class ReconnectingExecutor implements OperationExecutor {
   #failed: Endpoint | undefined;
   /** Leader endpoint from NotHandled(NotLeader): the next dial goes there. */
   #redirect: Endpoint | undefined;
+  /** The endpoint of the last dial (named by connection errors). */
+  #dialing: Endpoint | undefined;
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -105,17 +117,24 @@ export class ReconnectingExecutor implements OperationExecutor {
   }
 
   /**
-   * Connects (retrying the first connection as the reconnection policy allows) and resolves once
-   * the server has identified the connection.
+   * Connects (retrying the first connection as the reconnection policy allows, within
+   * `connectDeadline`) and resolves once the server has identified the connection. `first` may
+   * cancel it and watch its states.
    *
-   * @throws {ConnectionClosedError} when every attempt failed; `cause` is the last failure
+   * @throws {CannotConnectError} when every attempt failed, the deadline passed or a failure no
+   * retry fixes (`cause`); the reason of `first.signal` when it aborts
    */
   static async open(
     settings: ExecutorSettings,
     source: EndpointSource,
+    first: FirstConnect = { signal: undefined, onStateChange: undefined },
   ): Promise<ReconnectingExecutor> {
     const executor = new ReconnectingExecutor(settings, source);
-    await executor.#connect(undefined, true);
+    if (first.onStateChange) {
+      first.onStateChange(executor.state);
+      executor.watch(first.onStateChange);
+    }
+    await executor.#connect(undefined, true, first.signal);
     return executor;
   }
 
@@ -310,7 +329,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       const why = error ?? new ConnectionClosedError("The connection closed");
       // Without reconnection the executor closes at once, with the connection's own error.
       if (this.#settings.reconnection.maxAttempts === 0) {
-        this.#shutdown(this.#giveUp(0, why), true).catch(() => {});
+        this.#shutdown(this.#giveUp(0, why, ""), true).catch(() => {});
       } else {
         this.#startLoop(why);
       }
@@ -350,26 +369,44 @@ export class ReconnectingExecutor implements OperationExecutor {
   }
 
   /**
-   * Runs the connect loop. The first connection (`initial`) throws when it fails; a lost one
-   * closes the executor instead.
+   * Runs the connect loop. The first connection (`initial`) is bounded by `connectDeadline` and
+   * the caller's `signal`, and throws when it fails; a lost one closes the executor instead.
    */
-  async #connect(error: Error | undefined, initial: boolean): Promise<void> {
+  async #connect(
+    error: Error | undefined,
+    initial: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const name = this.#settings.connection.name;
     const policy = this.#settings.reconnection;
-    const result = await connectLoop({
-      first: initial ? 0 : 1,
-      maxAttempts: policy.maxAttempts,
-      delay: policy.delay,
-      immediate: this.#redirect !== undefined,
-      clock: this.#clock,
-      signal: this.#closing.signal,
-      error,
-      onRetry: (attempt, last) => {
-        if (attempt > 1) this.#redirect = undefined;
-        if (!initial) this.#states.set({ status: "reconnecting", name, attempt, error: last });
-      },
-      dial: (signal) => this.#dial(signal),
-    });
+    const deadline = new AbortController();
+    const timer = initial
+      ? this.#clock.setTimeout(() => deadline.abort(), this.#settings.connectDeadline)
+      : undefined;
+    const stops = [this.#closing.signal, deadline.signal, ...(signal ? [signal] : [])];
+    let result;
+    try {
+      result = await connectLoop({
+        first: initial ? 0 : 1,
+        maxAttempts: policy.maxAttempts,
+        delay: policy.delay,
+        immediate: this.#redirect !== undefined,
+        clock: this.#clock,
+        signal: AbortSignal.any(stops),
+        error,
+        onRetry: (attempt, last) => {
+          if (attempt > 1) this.#redirect = undefined;
+          this.#states.set(
+            initial
+              ? { status: "connecting", name, attempt: attempt + 1, error: last }
+              : { status: "reconnecting", name, attempt, error: last },
+          );
+        },
+        dial: (signal) => this.#dial(signal),
+      });
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
     if (result.kind === "connected") {
       if (this.#closed) {
         await result.connection.connection.close();
@@ -378,39 +415,62 @@ export class ReconnectingExecutor implements OperationExecutor {
         return;
       }
     }
-    if (result.kind !== "failed" || this.#closed) {
+    if (this.#closed || result.kind === "connected") {
       if (initial) throw new ConnectionClosedError("The connection was closed while connecting");
       return;
     }
-    const failure = this.#giveUp(result.tries, result.error);
+    let failure: Error;
+    if (result.kind === "stopped" && signal?.aborted) {
+      failure = abortReason(signal);
+    } else if (result.kind === "stopped") {
+      failure = this.#giveUp(
+        result.tries,
+        result.error,
+        ` within the connect deadline of ${this.#settings.connectDeadline} ms`,
+      );
+    } else {
+      failure = this.#giveUp(result.tries, result.error, "");
+    }
     await this.#shutdown(failure, true);
     if (initial) throw failure;
   }
 
   /** The error the executor closes with after `tries` failed tries ending with `last`. */
-  #giveUp(tries: number, last: Error | undefined): ConnectionClosedError {
+  #giveUp(tries: number, last: Error | undefined, why: string): Error {
     // Without reconnection the lost connection's own error says it best.
     if (tries === 0 && last instanceof ConnectionClosedError) return last;
-    return new ConnectionClosedError(
-      tries === 0
-        ? "The connection was lost and reconnection is disabled"
-        : `Cannot connect after ${tries} attempt${tries === 1 ? "" : "s"}: ${
-          last?.message ?? "unknown error"
-        }`,
+    if (tries === 0) {
+      return new ConnectionClosedError("The connection was lost and reconnection is disabled", {
+        cause: last,
+      });
+    }
+    // A failure that names the endpoint and what to do says it best too.
+    if (
+      last instanceof WrongPortError || last instanceof TlsCertificateError ||
+      last instanceof AuthenticationError
+    ) return last;
+    const { hostname, port } = this.#dialing ?? { hostname: "unknown", port: 0 };
+    return new CannotConnectError(
+      hostname,
+      port,
+      tries,
+      `${why}: ${last?.message ?? "unknown error"}`,
       { cause: last },
     );
   }
 
   /** One try: choose the endpoint, dial, handshake, all within `connectTimeout`. */
-  async #dial(closing: AbortSignal): Promise<{ connection: Connection; endpoint: Endpoint }> {
+  async #dial(stop: AbortSignal): Promise<{ connection: Connection; endpoint: Endpoint }> {
     const timeout = new AbortController();
     const timer = this.#clock.setTimeout(
       () => timeout.abort(new DOMException("Connecting timed out", "TimeoutError")),
       this.#settings.connectTimeout,
     );
-    const signal = AbortSignal.any([closing, timeout.signal]);
+    const signal = AbortSignal.any([stop, timeout.signal]);
     try {
       const endpoint = this.#redirect ?? await this.#source(this.#failed, signal);
+      this.#dialing = endpoint;
+      signal.throwIfAborted();
       const duplex = await this.#settings.dialer(endpoint, { tls: this.#settings.tls, signal });
       const connection = await Connection.open(
         duplex,

@@ -9,12 +9,14 @@
  */
 
 import {
+  AuthenticationError,
   ConnectionClosedError,
   NotHandledError,
   OperationTimeoutError,
   ProtocolError,
   RetriesExhaustedError,
   TlsCertificateError,
+  WrongPortError,
 } from "../errors.ts";
 import type { LeaderEndpoints } from "./leader_info.ts";
 import type { Decision } from "./operation.ts";
@@ -171,7 +173,9 @@ export function isTransientNetworkError(error: unknown): boolean {
 
 /**
  * Whether a failed connection attempt is worth another: not misuse (a bad option, an unreadable
- * CA file: `TypeError`/`RangeError`) and not an untrusted certificate.
+ * CA file: `TypeError`/`RangeError`), not a missing `--allow-net`, not an untrusted certificate,
+ * not a peer that speaks another protocol (TLS, HTTP) and not rejected credentials. A DNS name
+ * that does not resolve is retried: in containers names appear late.
  *
  * @example
  * ```ts
@@ -182,5 +186,7 @@ export function isTransientNetworkError(error: unknown): boolean {
  */
 export function isRetriableDial(error: unknown): boolean {
   return !(error instanceof TypeError || error instanceof RangeError ||
-    error instanceof TlsCertificateError);
+    error instanceof TlsCertificateError || error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable || error instanceof WrongPortError ||
+    error instanceof AuthenticationError);
 }

@@ -21,6 +21,7 @@ import {
   resolveReconnection,
 } from "./reconnection_policy.ts";
 import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
+import type { ConnectionState } from "./connection_state.ts";
 import { newGuid } from "../wire/guid.ts";
 
 /** Cluster discovery by gossip: give gossip `seeds` or a `dns` name. */
@@ -70,8 +71,20 @@ export interface ConnectOptions {
   readonly retryDelay?: number;
   /** Default timeout of every operation, in ms (default 7000). */
   readonly operationTimeout?: number;
-  /** Timeout of the TCP connect and handshake, in ms (default 7000). */
+  /** Timeout of one connection attempt (TCP connect and handshake), in ms (default 7000). */
   readonly connectTimeout?: number;
+  /**
+   * Time `connect()` may take in total, across every attempt of the first connection, in ms
+   * (default 12000). Reconnections are bounded by `reconnection.maxAttempts` instead.
+   */
+  readonly connectDeadline?: number;
+  /** Cancels the first connection: `connect()` rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * Called with every state from the first `connecting` on, so a first connection can be
+   * watched (attempts and their errors) before `connect()` resolves.
+   */
+  readonly onStateChange?: (state: ConnectionState) => void;
   /** Default `requireLeader` of every operation (default true). */
   readonly requireLeader?: boolean;
   /** Idle time before the client sends a heartbeat request, in ms (default 750). */
@@ -95,8 +108,18 @@ export interface CallDefaults {
   readonly requireLeader: boolean;
 }
 
+/** How the first connection is made (not settings of the connection itself). */
+export interface FirstConnect {
+  /** Cancels it. */
+  readonly signal: AbortSignal | undefined;
+  /** Sees every state from the first `connecting` on. */
+  readonly onStateChange: ((state: ConnectionState) => void) | undefined;
+}
+
 /** Fully resolved settings: one slice per layer, every field set. */
 export interface ResolvedSettings {
+  /** How the first connection is made. */
+  readonly connect: FirstConnect;
   /** Where to connect (unused when `discovery` is set). */
   readonly endpoint: Endpoint;
   /** Cluster discovery (checked), if requested. */
@@ -121,6 +144,9 @@ const OPTION_KEYS = new Set([
   "tls",
   "operationTimeout",
   "connectTimeout",
+  "connectDeadline",
+  "signal",
+  "onStateChange",
   "requireLeader",
   "heartbeatInterval",
   "heartbeatTimeout",
@@ -227,11 +253,23 @@ export function resolveSettings(
     );
   }
   const reconnection = resolveReconnection(merged.reconnection);
+  if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
+    throw new TypeError('Invalid option "signal": expected an AbortSignal');
+  }
+  if (merged.onStateChange !== undefined && typeof merged.onStateChange !== "function") {
+    throw new TypeError('Invalid option "onStateChange": expected a function');
+  }
   const ms = (
-    key: "operationTimeout" | "connectTimeout" | "heartbeatInterval" | "heartbeatTimeout",
+    key:
+      | "operationTimeout"
+      | "connectTimeout"
+      | "connectDeadline"
+      | "heartbeatInterval"
+      | "heartbeatTimeout",
   ) => merged[key] === undefined ? DEFAULTS[key] : checkPositive(merged[key], `option "${key}"`);
   const clock = seams.clock ?? systemClock;
   return {
+    connect: { signal: merged.signal, onStateChange: merged.onStateChange },
     endpoint: { hostname: host, port },
     discovery: merged.discovery === undefined ? undefined : checkDiscovery(merged.discovery),
     calls: {
@@ -251,6 +289,7 @@ export function resolveSettings(
       dialer: merged.transport ?? tcpDialer,
       tls,
       connectTimeout: ms("connectTimeout"),
+      connectDeadline: ms("connectDeadline"),
       operationTimeout: ms("operationTimeout"),
       retry: {
         // Without reconnection an operation is not re-sent unless asked.

@@ -210,7 +210,10 @@ Deno.test("the reconnection policy gives up after maxAttempts: the executor clos
   await closed;
   const error = await write.then(() => assert.fail("the write succeeded"), (e) => e);
   assert.ok(error instanceof ConnectionClosedError, String(error));
-  assert.match(error.message, /Cannot connect after 3 attempts: refused by the test/);
+  assert.match(
+    error.message,
+    /Cannot connect to "memstore:1113" after 3 attempts: refused by the test/,
+  );
   assert.equal(dials, 4);
   assert.deepEqual(recorder.statuses, [
     "reconnecting",
@@ -275,7 +278,7 @@ Deno.test("the first connection fails with ConnectionClosedError naming the atte
     reconnection: { delay: 0, maxAttempts: 2 },
   }).then(() => assert.fail("connected"), (e) => e);
   assert.ok(error instanceof ConnectionClosedError);
-  assert.match(error.message, /Cannot connect after 3 attempts: nobody home/);
+  assert.match(error.message, /Cannot connect to "memstore:1113" after 3 attempts: nobody home/);
   assert.ok(error.cause instanceof Deno.errors.ConnectionRefused);
   assert.equal(dials, 3);
 });
