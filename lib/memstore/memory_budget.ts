@@ -42,6 +42,40 @@ export function defaultMaxMemory(): number {
   }
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Parses a byte size: a whole or decimal number with an optional binary unit (`K`, `M`, `G`,
+ * also written `KB`/`KiB` and so on, any case; all powers of 1024). Returns null when `text` is
+ * not one, or not positive.
+ *
+ * @example
+ * ```ts
+ * import { parseByteSize } from "./memory_budget.ts";
+ * console.log(parseByteSize("512MiB")); // 536870912
+ * ```
+ */
+export function parseByteSize(text: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!match) return null;
+  const unit = BYTE_UNITS[match[2].toLowerCase()];
+  if (unit === undefined) return null;
+  const bytes = Math.floor(Number(match[1]) * unit);
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : null;
+}
+
 /** What the store holds now. */
 export interface MemoryUse {
   /** Bytes of arena slabs. */

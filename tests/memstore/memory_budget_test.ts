@@ -11,6 +11,7 @@ import {
   INDEX_BYTES_PER_RECORD,
   MAX_RECORDS,
   MemoryBudget,
+  parseByteSize,
 } from "../../lib/memstore/memory_budget.ts";
 import { startMemoryStore } from "../../lib/memstore/mod.ts";
 import { SLAB_SIZE } from "../../lib/memstore/record_arena.ts";
@@ -133,4 +134,19 @@ Deno.test("WriteEvents to a full store is answered PrepareTimeout with the reaso
     DeleteStreamCompletedSchema,
   );
   assert.equal(deleted.result, OperationResult.Success);
+});
+
+Deno.test({
+  name: "parseByteSize reads bytes and binary units, and rejects what is not a positive size",
+  permissions: "none",
+  fn() {
+    assert.equal(parseByteSize("1048576"), MiB);
+    assert.equal(parseByteSize("512MiB"), 512 * MiB);
+    assert.equal(parseByteSize("1g"), 1024 * MiB);
+    assert.equal(parseByteSize("1.5 GB"), 1536 * MiB);
+    assert.equal(parseByteSize("64k"), 64 * 1024);
+    for (const bad of ["", "0", "-1", "12 parsecs", "1e9", "MiB"]) {
+      assert.equal(parseByteSize(bad), null, bad);
+    }
+  },
 });
