@@ -7,7 +7,7 @@
  * ```text
  * deno task server [--host 127.0.0.1] [--port 1113] [--http-port 2113]
  *                  [--user login:password[:group,group]]... [--tls-cert F --tls-key F]
- *                  [--insecure] [--log-level info|debug] [--help]
+ *                  [--insecure] [--max-memory SIZE] [--log-level info|debug] [--help]
  * ```
  *
  * A bad flag prints what was wrong and exits with status 2; `--help` lists every flag with its
@@ -22,6 +22,7 @@
  */
 
 import type { UserAccount } from "./auth.ts";
+import { parseByteSize } from "./memory_budget.ts";
 import { startMemoryStore } from "./memory_store.ts";
 
 /** How much the server logs: `info` (start, stop, connections) or `debug` (plus every HTTP request). */
@@ -43,6 +44,8 @@ export interface CliFlags {
   tlsKey?: string;
   /** 20.x `--insecure`: any credentials pass and nothing is denied. */
   insecure: boolean;
+  /** `--max-memory`: the memory budget in bytes; absent = the store's default. */
+  maxMemory?: number;
   /** What is logged. Default `info`. */
   logLevel: LogLevel;
   /** `--help`: print the usage and exit. */
@@ -76,6 +79,9 @@ Flags:
                                     (default: none; needs --tls-key)
   --tls-key FILE                    PEM private key of --tls-cert (default: none)
   --insecure                        accept any credentials and deny nothing (default: off)
+  --max-memory SIZE                 memory budget, bytes or with K, M, G (powers of 1024);
+                                    past it writes are refused, reads and deletes go on
+                                    (default: a quarter of RAM, at most 4G)
   --log-level info|debug            info: start, stop and connections; debug: also every
                                     HTTP request (default: info)
   --help                            print this help and exit
@@ -176,6 +182,17 @@ export function parseFlags(args: readonly string[]): CliFlags {
         noValue();
         flags.insecure = true;
         break;
+      case "--max-memory": {
+        const text = value();
+        const bytes = parseByteSize(text);
+        if (bytes === null) {
+          throw new CliUsageError(
+            `Invalid --max-memory "${text}": expected a size in bytes or with K, M or G`,
+          );
+        }
+        flags.maxMemory = bytes;
+        break;
+      }
       case "--log-level": {
         const level = value();
         if (level !== "info" && level !== "debug") {
@@ -258,6 +275,7 @@ export async function runServer(
       httpPort: flags.httpPort,
       users: flags.users,
       insecure: flags.insecure,
+      maxMemory: flags.maxMemory,
       tls: flags.tlsCert && flags.tlsKey
         ? {
           cert: await Deno.readTextFile(flags.tlsCert),

@@ -72,12 +72,22 @@ Deno.test(
       [["--tls-cert", "c.pem"], "TLS needs both --tls-cert and --tls-key"],
       [["--insecure=yes"], 'Flag "--insecure" takes no value'],
       [["--host", ""], 'Invalid --host "": it is empty'],
+      [
+        ["--max-memory", "lots"],
+        'Invalid --max-memory "lots": expected a size in bytes or with K, M or G',
+      ],
     ];
     for (const [args, message] of cases) {
       assert.throws(() => parseFlags(args), { name: "CliUsageError", message }, args.join(" "));
     }
   },
 );
+
+Deno.test("--max-memory takes bytes or a size with K, M or G", { permissions: "none" }, () => {
+  assert.equal(parseFlags(["--max-memory", "512M"]).maxMemory, 512 * 1024 * 1024);
+  assert.equal(parseFlags(["--max-memory=1073741824"]).maxMemory, 1024 ** 3);
+  assert.equal(parseFlags([]).maxMemory, undefined);
+});
 
 Deno.test(
   "--user parsing: login:password[:groups]; empty parts, extra colons and repeated logins are refused",
