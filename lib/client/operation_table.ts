@@ -37,8 +37,11 @@ export interface Entry {
   readonly operation: Operation<unknown>;
   /** Its deadline in ms (the call's timeout). */
   readonly timeout: number;
-  /** Aborted when the entry is done: detaches the listener on the caller's signal. */
-  readonly done: AbortController;
+  /**
+   * Detaches the listener on the caller's signal; called when the entry is done. Undefined for a
+   * call without a signal: no listener, no controller, nothing allocated for it.
+   */
+  detach: (() => void) | undefined;
   /** The deadline timer, until the operation settles or attaches. */
   deadline: TimerHandle | undefined;
   /** Sends so far. */
@@ -99,7 +102,7 @@ export class OperationTable {
   /**
    * The transition function: moves `entry` to `next`, keeping the queue and the timers in step
    * (leaving `waiting` clears its timer; `attached` and `done` clear the deadline; `done` removes
-   * the entry and aborts its `done` controller). Moving a done entry does nothing.
+   * the entry and detaches it from the caller's signal). Moving a done entry does nothing.
    */
   move(entry: Entry, next: EntryState): void {
     const previous = entry.state;
@@ -114,7 +117,8 @@ export class OperationTable {
     }
     if (next.kind === "done") {
       this.#entries.delete(entry.operation);
-      entry.done.abort();
+      entry.detach?.();
+      entry.detach = undefined;
     }
   }
 }

@@ -198,17 +198,19 @@ export class ReconnectingExecutor implements OperationExecutor {
     const entry: Entry = {
       operation: operation as Operation<unknown>,
       timeout,
-      done: new AbortController(),
+      detach: undefined,
       deadline: undefined,
       attempts: 0,
       state: { kind: "queued" },
     };
     this.#table.add(entry);
-    userSignal?.addEventListener(
-      "abort",
-      () => this.#apply(entry, { kind: "fail", error: abortReason(userSignal) }),
-      { once: true, signal: entry.done.signal },
-    );
+    if (userSignal !== undefined) {
+      // A listener removed by hand: an AbortController per call to detach it cost a controller
+      // and a DOMException for every operation, signal or not.
+      const onAbort = () => this.#apply(entry, { kind: "fail", error: abortReason(userSignal) });
+      userSignal.addEventListener("abort", onAbort, { once: true });
+      entry.detach = () => userSignal.removeEventListener("abort", onAbort);
+    }
     entry.deadline = this.#clock.setTimeout(() => {
       entry.deadline = undefined;
       this.#apply(entry, {

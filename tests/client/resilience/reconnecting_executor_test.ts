@@ -370,6 +370,36 @@ Deno.test("aborting the caller's signal withdraws a queued operation", async () 
   assert.equal(executor.pendingOperations, 0);
 });
 
+Deno.test("a finished operation removes its listener from the caller's signal", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using executor = await openExecutor({
+    endpoint: MEMSTORE,
+    dialer: () => Promise.resolve(store.connectPipe()),
+  });
+  const client = clientOver(executor);
+  const controller = new AbortController();
+  const listening = new Set<unknown>();
+  const signal = controller.signal;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = (type: string, listener: unknown, options?: unknown) => {
+    listening.add(listener);
+    add(type, listener as EventListener, options as AddEventListenerOptions);
+  };
+  signal.removeEventListener = (type: string, listener: unknown, options?: unknown) => {
+    listening.delete(listener);
+    remove(type, listener as EventListener, options as EventListenerOptions);
+  };
+  const write = client.publishEvent("detach-1", "e", { signal });
+  assert.equal(listening.size, 1);
+  await write;
+  assert.equal(listening.size, 0);
+  // Aborting afterwards reaches nothing: the write stays written.
+  controller.abort(new Error("too late"));
+  assert.equal(executor.pendingOperations, 0);
+  assert.equal((await client.get("detach-1")).length, 1);
+});
+
 Deno.test("a domain error is not retried", async () => {
   await using store = await startMemoryStore({ listen: false });
   let dials = 0;
