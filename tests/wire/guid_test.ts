@@ -49,3 +49,24 @@ Deno.test("bytesToGuid() rejects fewer than 16 bytes with a RangeError", () => {
   assert.throws(() => bytesToGuid(new Uint8Array(15)), RangeError);
   assert.throws(() => bytesToGuid(new Uint8Array(16), 1), RangeError);
 });
+
+Deno.test("writeGuid() rejects a non-hex code unit or a misplaced dash at every position, writing nothing", () => {
+  const target = new Uint8Array(16).fill(0xaa);
+  for (let i = 0; i < RFC.length; i++) {
+    const replacements = RFC[i] === "-" ? ["0", "a"] : ["g", "G", "-", " ", "\u0660", "\uff10"];
+    for (const c of replacements) {
+      const bad = RFC.slice(0, i) + c + RFC.slice(i + 1);
+      assert.throws(() => writeGuid(bad, target), TypeError, `accepted ${JSON.stringify(bad)}`);
+    }
+  }
+  assert.deepEqual(target, new Uint8Array(16).fill(0xaa));
+});
+
+Deno.test("GUIDs with every hex digit in upper and lower case round-trip", () => {
+  for (const digit of "0123456789abcdefABCDEF") {
+    const guid = `${digit.repeat(8)}-${digit.repeat(4)}-${digit.repeat(4)}-${digit.repeat(4)}-${
+      digit.repeat(12)
+    }`;
+    assert.equal(bytesToGuid(guidToBytes(guid)), guid.toLowerCase());
+  }
+});
