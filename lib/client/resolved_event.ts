@@ -74,7 +74,8 @@ export class RecordedEvent {
       this.eventNumber = source.eventNumber;
       this.type = source.eventType;
       this.data = source.data;
-      this.metadata = source.metadata.length === 0 ? EMPTY : source.metadata;
+      // Absent (a message built by hand) or empty: the shared empty array.
+      this.metadata = source.metadata?.length ? source.metadata : EMPTY;
       this.isJson = source.dataContentType === 1;
       this.#record = source;
     } else {
