@@ -12,9 +12,29 @@ export interface PhotonPumpErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error photonpump raises for server or network conditions. */
+/**
+ * Base class of every error photonpump raises for server or network conditions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, PhotonPumpError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * try {
+ *   await conn.getEvent("no-such-stream", 0);
+ *   assert.fail("expected a rejection");
+ * } catch (error) {
+ *   // Server and network conditions are PhotonPumpErrors; misuse is a TypeError or RangeError.
+ *   assert.ok(error instanceof PhotonPumpError);
+ *   assert.equal(error.name, "StreamNotFoundError");
+ * }
+ * ```
+ */
 export class PhotonPumpError extends Error {
-  /** Creates the error with a message and an optional cause. */
+  /** Sets `name` to the subclass's name, so `error.name` names the class a caller catches. */
   constructor(message: string, options?: PhotonPumpErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -35,13 +55,25 @@ export type ProtocolErrorKind =
  * A peer sent bytes that do not follow the protocol: a bad length prefix, an auth block that does
  * not fit, an undecodable payload or a required sub-message that is missing. The connection that
  * carried it is closed; operations on it fail or are retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProtocolError } from "@photonpump/client";
+ *
+ * // Seen as the `cause` of a ConnectionClosedError or RetriesExhaustedError when a peer sends
+ * // bytes that break the protocol; `kind` says what was wrong.
+ * const error = new ProtocolError("frame-too-large", "Frame of 70000000 bytes exceeds the maximum");
+ * assert.equal(error.kind, "frame-too-large");
+ * assert.equal(error.name, "ProtocolError");
+ * ```
  */
 export class ProtocolError extends PhotonPumpError {
   /** What was wrong with the input. */
   readonly kind: ProtocolErrorKind;
   /** The command byte of the package, when known. */
   readonly command?: number;
-  /** Creates the error. */
+  /** `command` is the offending package's command byte when the framing got that far. */
   constructor(
     kind: ProtocolErrorKind,
     message: string,
@@ -53,7 +85,21 @@ export class ProtocolError extends PhotonPumpError {
   }
 }
 
-/** The connection closed (by `close()`, by the server, or for good after failed reconnects). */
+/**
+ * The connection closed (by `close()`, by the server, or for good after failed reconnects).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionClosedError, connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * const conn = await connect(store.url);
+ * await conn.close();
+ * await assert.rejects(conn.publishEvent("orders", "order_placed", { body: {} }), ConnectionClosedError);
+ * ```
+ */
 export class ConnectionClosedError extends PhotonPumpError {}
 
 /**
@@ -87,13 +133,28 @@ export class CannotConnectError extends ConnectionClosedError {
   }
 }
 
-/** An operation got no answer within its timeout. */
+/**
+ * An operation got no answer within its timeout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OperationTimeoutError, RetriesExhaustedError } from "@photonpump/client";
+ *
+ * // A timed-out operation is retried (it is idempotent for appends: the event ids are kept), so
+ * // callers usually see it as the cause of a RetriesExhaustedError.
+ * const timeout = new OperationTimeoutError("WriteEvents", 7000);
+ * const error = new RetriesExhaustedError("WriteEvents", 11, { cause: timeout });
+ * assert.ok(error.cause instanceof OperationTimeoutError);
+ * assert.equal(error.cause.message, "WriteEvents timed out after 7000 ms");
+ * ```
+ */
 export class OperationTimeoutError extends PhotonPumpError {
   /** The operation that timed out, e.g. `"WriteEvents"`. */
   readonly operation: string;
   /** The timeout in milliseconds. */
   readonly timeoutMs: number;
-  /** Creates the error. */
+  /** The message reads `<operation> timed out after <timeoutMs> ms`. */
   constructor(operation: string, timeoutMs: number, options?: PhotonPumpErrorOptions) {
     super(`${operation} timed out after ${timeoutMs} ms`, options);
     this.operation = operation;
@@ -101,13 +162,32 @@ export class OperationTimeoutError extends PhotonPumpError {
   }
 }
 
-/** An operation failed on every attempt the retry policy allowed. */
+/**
+ * An operation failed on every attempt the retry policy allowed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, NotHandledError, RetriesExhaustedError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, { maxRetries: 2, retryDelay: 1 });
+ * store.setNotHandled("TooBusy"); // every request is answered NotHandled TooBusy
+ * await assert.rejects(
+ *   conn.publishEvent("orders", "order_placed", { body: {} }),
+ *   (error) =>
+ *     error instanceof RetriesExhaustedError && error.attempts === 3 &&
+ *     error.cause instanceof NotHandledError && error.cause.reason === "TooBusy",
+ * );
+ * ```
+ */
 export class RetriesExhaustedError extends PhotonPumpError {
   /** The operation, e.g. `"WriteEvents"`. */
   readonly operation: string;
   /** How many attempts were made. */
   readonly attempts: number;
-  /** Creates the error. */
+  /** `attempts` counts the first try; `cause` is the last attempt's error. */
   constructor(operation: string, attempts: number, options?: PhotonPumpErrorOptions) {
     super(`${operation} failed after ${attempts} attempts`, options);
     this.operation = operation;
@@ -115,7 +195,32 @@ export class RetriesExhaustedError extends PhotonPumpError {
   }
 }
 
-/** An append, delete or transaction commit found the stream at another version than expected. */
+/**
+ * An append, delete or transaction commit found the stream at another version than expected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, WrongExpectedVersionError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("orders-1", "order_placed", { body: {} });
+ * await conn.publishEvent("orders-1", "order_paid", { body: {} });
+ * try {
+ *   await conn.publishEvent("orders-1", "order_cancelled", { body: {}, expectedVersion: 0n });
+ *   assert.fail("expected a rejection");
+ * } catch (error) {
+ *   assert.ok(error instanceof WrongExpectedVersionError);
+ *   assert.equal(error.currentVersion, 1n); // reload, decide again, retry with 1n
+ *   assert.equal(
+ *     error.message,
+ *     'Cannot write to stream "orders-1": expected version 0, current version 1',
+ *   );
+ * }
+ * ```
+ */
 export class WrongExpectedVersionError extends PhotonPumpError {
   /** The stream written to. */
   readonly stream: string;
@@ -123,7 +228,7 @@ export class WrongExpectedVersionError extends PhotonPumpError {
   readonly expectedVersion: bigint;
   /** The stream's current version as the server reported it (-1 for no stream). */
   readonly currentVersion: bigint | undefined;
-  /** Creates the error. */
+  /** Expected versions -2, -1 and -4 are named (`any`, `no stream`, `stream exists`) in the message. */
   constructor(
     stream: string,
     expectedVersion: bigint,
@@ -155,24 +260,63 @@ function describeExpectedVersion(version: bigint): string {
   }
 }
 
-/** The stream was hard-deleted (or soft-deleted, where that forbids the operation). */
+/**
+ * The stream was hard-deleted (or soft-deleted, where that forbids the operation).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, StreamDeletedError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("orders-1", "order_placed", { body: {} });
+ * await conn.deleteStream("orders-1", { hardDelete: true });
+ * await assert.rejects(
+ *   conn.get("orders-1"),
+ *   (error) => error instanceof StreamDeletedError && error.stream === "orders-1",
+ * );
+ * ```
+ */
 export class StreamDeletedError extends PhotonPumpError {
   /** The deleted stream. */
   readonly stream: string;
-  /** Creates the error. */
+  /** The message reads `Stream "<stream>" is deleted`. */
   constructor(stream: string, options?: PhotonPumpErrorOptions) {
     super(`Stream "${stream}" is deleted`, options);
     this.stream = stream;
   }
 }
 
-/** The credentials used may not perform this operation. */
+/**
+ * The credentials used may not perform this operation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessDeniedError, connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0, users: { reader: "secret" } });
+ * await using conn = await connect(store.url);
+ * const admin = { username: "admin", password: "changeit" };
+ * await conn.publishEvent("payroll", "salary_paid", { body: {}, credentials: admin });
+ * await conn.setStreamMetadata("payroll", { acl: { readRoles: ["$admins"] } }, {
+ *   credentials: admin,
+ * });
+ * await assert.rejects(
+ *   conn.get("payroll", { credentials: { username: "reader", password: "secret" } }),
+ *   (error) => error instanceof AccessDeniedError && error.operation === "read",
+ * );
+ * ```
+ */
 export class AccessDeniedError extends PhotonPumpError {
   /** The stream the operation was on (`"$all"` for `$all` reads). */
   readonly stream: string;
   /** The operation, e.g. `"read"`, `"write"`. */
   readonly operation: string;
-  /** Creates the error. */
+  /** The message reads `Access denied: cannot <operation> stream "<stream>"`. */
   constructor(stream: string, operation: string, options?: PhotonPumpErrorOptions) {
     super(`Access denied: cannot ${operation} stream "${stream}"`, options);
     this.stream = stream;
@@ -180,7 +324,22 @@ export class AccessDeniedError extends PhotonPumpError {
   }
 }
 
-/** The server rejected the credentials (wrong login or password, or none where required). */
+/**
+ * The server rejected the credentials (wrong login or password, or none where required).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, NotAuthenticatedError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "admin", password: "wrong" },
+ * });
+ * await assert.rejects(conn.publishEvent("orders", "order_placed", { body: {} }), NotAuthenticatedError);
+ * ```
+ */
 export class NotAuthenticatedError extends PhotonPumpError {}
 
 /**
@@ -226,24 +385,57 @@ export class WrongPortError extends ConnectionClosedError {
   }
 }
 
-/** The stream does not exist (never written, or soft-deleted). */
+/**
+ * The stream does not exist (never written, or soft-deleted).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, StreamNotFoundError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await assert.rejects(
+ *   conn.get("never-written"),
+ *   (error) => error instanceof StreamNotFoundError && error.stream === "never-written",
+ * );
+ * ```
+ */
 export class StreamNotFoundError extends PhotonPumpError {
   /** The stream that was read. */
   readonly stream: string;
-  /** Creates the error. */
+  /** The message reads `Stream "<stream>" not found`. */
   constructor(stream: string, options?: PhotonPumpErrorOptions) {
     super(`Stream "${stream}" not found`, options);
     this.stream = stream;
   }
 }
 
-/** The stream exists but has no readable event at that number. */
+/**
+ * The stream exists but has no readable event at that number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, EventNotFoundError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("orders-1", "order_placed", { body: {} });
+ * await assert.rejects(
+ *   conn.getEvent("orders-1", 3),
+ *   (error) => error instanceof EventNotFoundError && error.eventNumber === 3n,
+ * );
+ * ```
+ */
 export class EventNotFoundError extends PhotonPumpError {
   /** The stream that was read. */
   readonly stream: string;
   /** The event number asked for. */
   readonly eventNumber: bigint;
-  /** Creates the error. */
+  /** The message reads `Event <eventNumber> not found in stream "<stream>"`. */
   constructor(stream: string, eventNumber: bigint, options?: PhotonPumpErrorOptions) {
     super(`Event ${eventNumber} not found in stream "${stream}"`, options);
     this.stream = stream;
@@ -251,17 +443,64 @@ export class EventNotFoundError extends PhotonPumpError {
   }
 }
 
-/** The server answered BadRequest: it could not decode or accept what was sent. */
+/**
+ * The server answered BadRequest: it could not decode or accept what was sent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BadRequestError, PhotonPumpError } from "@photonpump/client";
+ *
+ * // The server's BadRequest reply carries its reason as the message. Requests the client builds
+ * // are valid, so seeing this points at a server that speaks another protocol version.
+ * const error = new BadRequestError("Unexpected command");
+ * assert.ok(error instanceof PhotonPumpError);
+ * assert.equal(error.name, "BadRequestError");
+ * ```
+ */
 export class BadRequestError extends PhotonPumpError {}
 
-/** The server reported an error of its own (a read `Error` result, a transaction failure, …). */
+/**
+ * The server reported an error of its own (a read `Error` result, a transaction failure, …).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PhotonPumpError, ServerError } from "@photonpump/client";
+ *
+ * // Not retried: the server answered, and answered with a failure of its own.
+ * const error = new ServerError('Read of stream "orders" failed: Error');
+ * assert.ok(error instanceof PhotonPumpError);
+ * assert.equal(error.name, "ServerError");
+ * ```
+ */
 export class ServerError extends PhotonPumpError {}
 
-/** The node would not handle the request (not ready, too busy, not the leader, read-only). */
+/**
+ * The node would not handle the request (not ready, too busy, not the leader, read-only).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, NotHandledError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * // NotReady and TooBusy are retried (every `retryDelay` ms, up to `maxRetries`), NotLeader
+ * // reconnects to the leader, IsReadOnly fails at once.
+ * await using store = await startMemoryStore({ port: 0 });
+ * // With retries, the last NotHandledError is the `cause` of a RetriesExhaustedError.
+ * await using conn = await connect(store.url, { maxRetries: 0 });
+ * store.setNotHandled("NotReady");
+ * await assert.rejects(
+ *   conn.ping(),
+ *   (error) => error instanceof NotHandledError && error.reason === "NotReady",
+ * );
+ * ```
+ */
 export class NotHandledError extends PhotonPumpError {
   /** Why the node did not handle it. */
   readonly reason: "NotReady" | "TooBusy" | "NotLeader" | "IsReadOnly";
-  /** Creates the error. */
+  /** `reason` is the server's NotHandled reason, spelled as on the wire. */
   constructor(
     reason: "NotReady" | "TooBusy" | "NotLeader" | "IsReadOnly",
     options?: PhotonPumpErrorOptions,
@@ -288,7 +527,7 @@ export class FrameTooLargeError extends PhotonPumpError {
   readonly size: number;
   /** The largest package accepted, in bytes. */
   readonly maxPackageSize: number;
-  /** Creates the error. */
+  /** `reply` describes the skipped package as its 18-byte header gave it. */
   constructor(
     reply: {
       readonly operation: string;
@@ -322,7 +561,7 @@ export class PeerNotReadingError extends ConnectionClosedError {
   readonly stalledMs: number;
   /** Bytes that were waiting to be sent. */
   readonly queuedBytes: number;
-  /** Creates the error. */
+  /** `stalledMs` and `queuedBytes` are named in the message. */
   constructor(stalledMs: number, queuedBytes: number, options?: PhotonPumpErrorOptions) {
     super(
       `The peer read nothing for ${stalledMs} ms while ${queuedBytes} bytes were waiting to be sent`,
@@ -342,7 +581,7 @@ export class OperationQueueFullError extends PhotonPumpError {
   readonly operation: string;
   /** How many operations may wait. */
   readonly limit: number;
-  /** Creates the error. */
+  /** `limit` is the queue bound that was reached. */
   constructor(operation: string, limit: number, options?: PhotonPumpErrorOptions) {
     super(
       `Cannot queue ${operation}: ${limit} operations are already waiting for a connection`,
@@ -380,9 +619,20 @@ export type DropReason =
  *
  * @example
  * ```ts
- * import { SubscriptionDroppedError } from "./errors.ts";
- * const error = new SubscriptionDroppedError("consumer-too-slow", "orders");
- * console.log(error.message); // Subscription to "orders" dropped: consumer-too-slow
+ * import assert from "node:assert/strict";
+ * import { connect, SubscriptionDroppedError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * // connectSubscription rejects with it when the server refuses; a running subscription's
+ * // stream errors with it (and `dropped` resolves with the same reason).
+ * await assert.rejects(
+ *   conn.connectSubscription("no-such-group", "orders"),
+ *   (error) => error instanceof SubscriptionDroppedError && error.reason === "not-found",
+ * );
  * ```
  */
 export class SubscriptionDroppedError extends PhotonPumpError {
@@ -390,7 +640,7 @@ export class SubscriptionDroppedError extends PhotonPumpError {
   readonly reason: DropReason;
   /** The subscribed stream (`"$all"` for `$all`). */
   readonly stream: string;
-  /** Creates the error. */
+  /** An `Error` cause's message is appended to the message after the reason. */
   constructor(reason: DropReason, stream: string, options?: PhotonPumpErrorOptions) {
     const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
     super(`Subscription to "${stream}" dropped: ${reason}${cause}`, options);
@@ -399,13 +649,43 @@ export class SubscriptionDroppedError extends PhotonPumpError {
   }
 }
 
-/** The server's TLS certificate could not be verified; connecting again will not help. */
+/**
+ * The server's TLS certificate could not be verified; connecting again will not help.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionClosedError, connect, TlsCertificateError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * // The repository's test certificates (examples/certs): a server certificate for localhost
+ * // signed by a test CA that the system does not trust.
+ * const certs = new URL("../examples/certs/", import.meta.url);
+ * const tls = {
+ *   cert: await Deno.readTextFile(new URL("server.crt", certs)),
+ *   key: await Deno.readTextFile(new URL("server.key", certs)),
+ * };
+ * await using store = await startMemoryStore({ port: 0, tls });
+ * // connect() fails at once (no reconnection attempts) with it as the cause.
+ * await assert.rejects(
+ *   connect({ host: "localhost", port: store.port, tls: true }),
+ *   (error) => error instanceof ConnectionClosedError && error.cause instanceof TlsCertificateError,
+ * );
+ * // Trusting the CA fixes it.
+ * await using conn = await connect({
+ *   host: "localhost",
+ *   port: store.port,
+ *   tls: { caFile: new URL("ca.crt", certs).pathname },
+ * });
+ * assert.equal(conn.state.status, "connected");
+ * ```
+ */
 export class TlsCertificateError extends PhotonPumpError {
   /** The host connected to. */
   readonly host: string;
   /** The port connected to. */
   readonly port: number;
-  /** Creates the error. */
+  /** `reason` is the TLS library's verdict (e.g. `UnknownIssuer`); the message adds how to trust the CA. */
   constructor(host: string, port: number, reason: string, options?: PhotonPumpErrorOptions) {
     super(
       `Cannot verify the TLS certificate of ${host}:${port}: ${reason}; trust its CA with ` +
@@ -418,11 +698,26 @@ export class TlsCertificateError extends PhotonPumpError {
   }
 }
 
-/** Discovery found no usable node after every attempt. */
+/**
+ * Discovery found no usable node after every attempt.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiscoveryError, PhotonPumpError } from "@photonpump/client";
+ *
+ * // Raised by connect() with `discovery` when no gossip seed answered (or none named a usable
+ * // node) in `maxDiscoverAttempts` rounds; `cause` holds the last round's failure.
+ * const error = new DiscoveryError(10, { cause: new Error("Gossip seed 10.0.0.1:2113 refused") });
+ * assert.ok(error instanceof PhotonPumpError);
+ * assert.equal(error.attempts, 10);
+ * assert.match(error.message, /after 10 attempts: Gossip seed/);
+ * ```
+ */
 export class DiscoveryError extends PhotonPumpError {
   /** How many rounds were made. */
   readonly attempts: number;
-  /** Creates the error. */
+  /** An `Error` cause's message is appended to the message. */
   constructor(attempts: number, options?: PhotonPumpErrorOptions) {
     const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
     super(`Cannot discover a cluster node after ${attempts} attempts${why}`, options);
@@ -430,7 +725,25 @@ export class DiscoveryError extends PhotonPumpError {
   }
 }
 
-/** A group operation was refused (the group exists, does not exist, or the server failed it). */
+/**
+ * A group operation was refused (the group exists, does not exist, or the server failed it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, PersistentSubscriptionError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * await assert.rejects(
+ *   conn.deleteSubscription("workers", "orders"),
+ *   (error) => error instanceof PersistentSubscriptionError && error.result === "does-not-exist",
+ * );
+ * ```
+ */
 export class PersistentSubscriptionError extends PhotonPumpError {
   /** What the server answered. */
   readonly result: "already-exists" | "does-not-exist" | "failed";
@@ -438,7 +751,7 @@ export class PersistentSubscriptionError extends PhotonPumpError {
   readonly group: string;
   /** The group's stream. */
   readonly stream: string;
-  /** Creates the error. */
+  /** `message` is the full message (the server's reason included). */
   constructor(
     result: "already-exists" | "does-not-exist" | "failed",
     group: string,

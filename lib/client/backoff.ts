@@ -37,9 +37,15 @@ function checkDelay(name: string, ms: number): void {
  *
  * @example
  * ```ts
- * import { constantBackoff } from "./backoff.ts";
- * const delay = constantBackoff();
- * console.log(delay(1), delay(7)); // 100 100
+ * import assert from "node:assert/strict";
+ * import { connect, constantBackoff } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * const delay = constantBackoff(250);
+ * assert.deepEqual([1, 2, 7].map(delay), [250, 250, 250]);
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, { reconnection: { delay, maxAttempts: 5 } });
  * ```
  */
 export function constantBackoff(ms: number = DEFAULT_RECONNECTION_DELAY_MS): Backoff {
@@ -75,9 +81,15 @@ export interface ExponentialBackoffOptions {
  *
  * @example
  * ```ts
- * import { exponentialBackoff } from "./backoff.ts";
+ * import assert from "node:assert/strict";
+ * import { connect, exponentialBackoff } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
  * const delay = exponentialBackoff({ initialMs: 100, maxMs: 1000 });
- * console.log([1, 2, 3, 4, 5].map(delay)); // [100, 200, 400, 800, 1000]
+ * assert.deepEqual([1, 2, 3, 4, 5].map(delay), [100, 200, 400, 800, 1000]);
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, { reconnection: { delay, maxAttempts: "forever" } });
  * ```
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Backoff {

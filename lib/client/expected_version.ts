@@ -9,8 +9,21 @@
  *
  * @example
  * ```ts
- * import { ExpectedVersion } from "./expected_version.ts";
- * const expectation = ExpectedVersion.NoStream; // the stream must not exist yet
+ * import assert from "node:assert/strict";
+ * import { connect, ExpectedVersion, WrongExpectedVersionError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("orders-1", "order_placed", {
+ *   body: {},
+ *   expectedVersion: ExpectedVersion.NoStream, // the stream must not exist yet
+ * });
+ * await conn.publishEvent("orders-1", "order_paid", { body: {}, expectedVersion: 0n });
+ * await assert.rejects(
+ *   conn.publishEvent("orders-1", "order_paid", { body: {}, expectedVersion: 0n }),
+ *   (error) => error instanceof WrongExpectedVersionError && error.currentVersion === 1n,
+ * );
  * ```
  */
 export const ExpectedVersion = {

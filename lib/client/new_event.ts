@@ -76,9 +76,20 @@ export function serializeBody(
  *
  * @example
  * ```ts
- * import { newEvent } from "./new_event.ts";
- * const event = newEvent("player_created", { body: { name: "Gil" } });
- * console.log(event.isJson); // true
+ * import assert from "node:assert/strict";
+ * import { connect, newEvent } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * const event = newEvent("player_created", { body: { name: "Gil" }, metadata: { by: "admin" } });
+ * // Publishing the same event (same id) twice writes it once: the server is idempotent on ids.
+ * await conn.publish("adventure", [event]);
+ * await conn.publish("adventure", [event]);
+ * const [stored] = await conn.get("adventure");
+ * assert.equal(stored.id, event.id);
+ * assert.deepEqual(stored.event?.metadataJson(), { by: "admin" });
+ * assert.equal((await conn.get("adventure")).length, 1);
  * ```
  */
 export function newEvent(type: string, options: NewEventOptions = {}): EventData {

@@ -10,9 +10,21 @@
  *
  * @example
  * ```ts
- * import { Position } from "./position.ts";
- * const p = new Position(100n, 100n);
- * console.log(p.compareTo(Position.start) > 0); // true
+ * import assert from "node:assert/strict";
+ * import { connect, Position } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * const first = await conn.publishEvent("a", "first", { body: {} });
+ * const second = await conn.publishEvent("b", "second", { body: {} });
+ * assert.ok(first.position!.compareTo(Position.start) >= 0);
+ * assert.ok(second.position!.compareTo(first.position!) > 0);
+ * // Resume a read of $all after a position you stored.
+ * const after = await conn.getAll({ fromPosition: second.position! });
+ * assert.deepEqual(after.map((e) => e.type), ["second"]);
  * ```
  */
 export class Position {

@@ -29,7 +29,7 @@ export class ManagementError extends Error {
   /** What the server said (its response body), or "". */
   readonly reason: string;
 
-  /** Creates the error. */
+  /** `message` is used as is; the client's read `Cannot <action>: the server answered <status> <phrase>`. */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementError";
@@ -42,7 +42,7 @@ export class ManagementError extends Error {
 
 /** 401: the credentials are wrong, or their user may not do this. */
 export class ManagementUnauthorizedError extends ManagementError {
-  /** Creates the error. */
+  /** Also for 403 (the user exists but may not do this). */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementUnauthorizedError";
@@ -51,7 +51,7 @@ export class ManagementUnauthorizedError extends ManagementError {
 
 /** 404: no such user, subscription group or path. */
 export class ManagementNotFoundError extends ManagementError {
-  /** Creates the error. */
+  /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementNotFoundError";
@@ -60,7 +60,7 @@ export class ManagementNotFoundError extends ManagementError {
 
 /** 409: it exists already (a user's login, a subscription group). */
 export class ManagementConflictError extends ManagementError {
-  /** Creates the error. */
+  /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementConflictError";
@@ -69,7 +69,7 @@ export class ManagementConflictError extends ManagementError {
 
 /** 400, 413 or 415: the server refused the request as sent; `reason` says why. */
 export class ManagementBadRequestError extends ManagementError {
-  /** Creates the error. */
+  /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementBadRequestError";
@@ -78,7 +78,7 @@ export class ManagementBadRequestError extends ManagementError {
 
 /** No usable response: the server is unreachable, TLS failed, it timed out, or it answered 5xx. */
 export class ManagementUnavailableError extends ManagementError {
-  /** Creates the error. */
+  /** `status` is 0 when no response arrived (network, TLS, timeout). */
   constructor(message: string, options: ManagementErrorOptions) {
     super(message, options);
     this.name = "ManagementUnavailableError";

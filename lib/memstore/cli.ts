@@ -54,7 +54,7 @@ export interface CliFlags {
 
 /** A command line the server cannot run: the CLI prints the message and exits with status 2. */
 export class CliUsageError extends Error {
-  /** Creates the error. */
+  /** `message` is printed as is, so it names the flag and the bad value. */
   constructor(message: string) {
     super(message);
     this.name = "CliUsageError";
