@@ -105,6 +105,24 @@ export class ConnectionClosedError extends PhotonPumpError {}
 /**
  * No connection could be made: every attempt failed, the first-connect deadline passed, or a
  * failure no retry can fix ended the attempts early. `cause` is the last attempt's error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CannotConnectError, connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * const store = await startMemoryStore({ port: 0 });
+ * const port = store.port;
+ * await store.close(); // nothing listens on `port` any more
+ *
+ * await assert.rejects(
+ *   connect({ host: "127.0.0.1", port, reconnection: { delay: 1, maxAttempts: 2 } }),
+ *   (error) =>
+ *     error instanceof CannotConnectError && error.port === port &&
+ *     error.attempts === 3, // the first try and 2 reconnection attempts
+ * );
+ * ```
  */
 export class CannotConnectError extends ConnectionClosedError {
   /** The host of the last attempt. */
@@ -334,10 +352,12 @@ export class AccessDeniedError extends PhotonPumpError {
  * import { startMemoryStore } from "@photonpump/client/memstore";
  *
  * await using store = await startMemoryStore({ port: 0 });
- * await using conn = await connect(store.url, {
- *   credentials: { username: "admin", password: "wrong" },
- * });
- * await assert.rejects(conn.publishEvent("orders", "order_placed", { body: {} }), NotAuthenticatedError);
+ * await using conn = await connect(store.url);
+ * const credentials = { username: "admin", password: "wrong" }; // per call, or the connection's
+ * await assert.rejects(
+ *   conn.publishEvent("orders", "order_placed", { body: {}, credentials }),
+ *   NotAuthenticatedError,
+ * );
  * ```
  */
 export class NotAuthenticatedError extends PhotonPumpError {}
@@ -345,11 +365,23 @@ export class NotAuthenticatedError extends PhotonPumpError {}
 /**
  * The server rejected the default credentials when `connect()` authenticated them (the protocol's
  * Authenticate command). Names the login, never the password; not retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AuthenticationError, NotAuthenticatedError } from "@photonpump/client";
+ *
+ * // A NotAuthenticatedError, so one `instanceof` check covers connect() and later calls.
+ * const error = new AuthenticationError("app", "Bad credentials");
+ * assert.ok(error instanceof NotAuthenticatedError);
+ * assert.equal(error.login, "app");
+ * assert.equal(error.message, 'The server rejected the credentials of user "app": Bad credentials');
+ * ```
  */
 export class AuthenticationError extends NotAuthenticatedError {
   /** The login that was rejected. */
   readonly login: string;
-  /** Creates the error. */
+  /** `reason` is the server's answer; the message names the login, never the password. */
   constructor(login: string, reason: string, options?: PhotonPumpErrorOptions) {
     super(`The server rejected the credentials of user "${login}": ${reason}`, options);
     this.login = login;
@@ -363,6 +395,17 @@ export type PeerProtocol = "tls" | "http" | "eventstore";
  * The endpoint speaks another protocol than the connection expected: a TLS listener reached with
  * plain TCP, a plain listener reached with TLS, or an HTTP port. Says what to use instead; not
  * retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionClosedError, WrongPortError } from "@photonpump/client";
+ *
+ * // `peer` is what the first bytes from the endpoint looked like; the message says what to do.
+ * const error = new WrongPortError("localhost", 2113, "http");
+ * assert.ok(error instanceof ConnectionClosedError);
+ * assert.match(error.message, /HTTP port; the TCP client port is usually 1113/);
+ * ```
  */
 export class WrongPortError extends ConnectionClosedError {
   /** The host connected to. */
@@ -371,7 +414,7 @@ export class WrongPortError extends ConnectionClosedError {
   readonly port: number;
   /** What the peer speaks. */
   readonly peer: PeerProtocol;
-  /** Creates the error. */
+  /** The message advises by `peer`: tls:// for a TLS listener, tcp:// for a plain one, port 1113 for HTTP. */
   constructor(host: string, port: number, peer: PeerProtocol, options?: PhotonPumpErrorOptions) {
     const advice = peer === "tls"
       ? "it speaks TLS: connect with tls:// (or the tls option)"
@@ -655,7 +698,7 @@ export class SubscriptionDroppedError extends PhotonPumpError {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ConnectionClosedError, connect, TlsCertificateError } from "@photonpump/client";
+ * import { connect, TlsCertificateError } from "@photonpump/client";
  * import { startMemoryStore } from "@photonpump/client/memstore";
  *
  * // The repository's test certificates (examples/certs): a server certificate for localhost
@@ -666,10 +709,10 @@ export class SubscriptionDroppedError extends PhotonPumpError {
  *   key: await Deno.readTextFile(new URL("server.key", certs)),
  * };
  * await using store = await startMemoryStore({ port: 0, tls });
- * // connect() fails at once (no reconnection attempts) with it as the cause.
+ * // connect() fails with it at once: reconnecting cannot fix a certificate.
  * await assert.rejects(
  *   connect({ host: "localhost", port: store.port, tls: true }),
- *   (error) => error instanceof ConnectionClosedError && error.cause instanceof TlsCertificateError,
+ *   TlsCertificateError,
  * );
  * // Trusting the CA fixes it.
  * await using conn = await connect({
