@@ -49,7 +49,8 @@ export type ProtocolErrorKind =
   | "bad-auth-block"
   | "bad-payload"
   | "missing-field"
-  | "unexpected-command";
+  | "unexpected-command"
+  | "too-many-events";
 
 /**
  * A peer sent bytes that do not follow the protocol: a bad length prefix, an auth block that does

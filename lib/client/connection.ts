@@ -1,10 +1,11 @@
 /**
  * One protocol connection over a {@linkcode Duplex}, wired as the pipeline of `README.md`:
- * `duplex.readable` → `LivenessStream` (bytes received feed the heartbeat) → `FrameDecoderStream`
- * → `MessageDecoderStream` → the {@linkcode Dispatcher}
+ * `duplex.readable` → `LivenessStream` (bytes received feed the heartbeat) →
+ * `SkippingFrameDecoderStream` → `MessageDecoderStream` → the {@linkcode Dispatcher}
  * (by correlation id) → the operations; and the operations' packages → `PackageEncoderStream`
  * (coalescing) → `duplex.writable`. It also answers and sends heartbeats and makes the
- * IdentifyClient handshake.
+ * IdentifyClient handshake. A reply over the maximum package size fails only the operation it
+ * answers (`FrameTooLargeError`), and the connection goes on.
  *
  * A connection runs no deadlines and makes no retries: whoever owns the call does (the executor).
  * It reports every decision an operation makes and, when it closes, the operations still on it.
@@ -12,9 +13,14 @@
  * @module
  */
 
-import { BadRequestError, ConnectionClosedError, ProtocolError } from "../errors.ts";
+import {
+  BadRequestError,
+  ConnectionClosedError,
+  FrameTooLargeError,
+  ProtocolError,
+} from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
-import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
+import { SkippingFrameDecoderStream } from "../wire/skipping_frame_decoder_stream.ts";
 import { LivenessStream } from "../wire/liveness_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
 import { type Message, textOf } from "../wire/message.ts";
@@ -22,12 +28,13 @@ import { MessageDecoderStream } from "../wire/message_decoder_stream.ts";
 import type { Package } from "../wire/package_codec.ts";
 import { assertEncodable, PackageEncoderStream } from "../wire/package_encoder_stream.ts";
 import { encodeMessage } from "../wire/proto_codec.ts";
-import { TcpCommand } from "../wire/tcp_command.ts";
+import { carriesEvents, commandName, TcpCommand } from "../wire/tcp_command.ts";
 import { IdentifyClientSchema } from "../../gen/client_messages_pb.ts";
 import type { Clock } from "../clock.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Heartbeat } from "../wire/heartbeat.ts";
 import {
+  COMPLETE,
   type Decision,
   type Operation,
   type OutgoingRequest,
@@ -114,7 +121,15 @@ export class Connection {
     });
     this.#readLoop = duplex.readable
       .pipeThrough(new LivenessStream(() => this.#heartbeat.received()))
-      .pipeThrough(new FrameDecoderStream({ maxPackageSize: settings.maxPackageSize }))
+      // A reply over the maximum is skipped by its header (it fails only its operation), and
+      // only packages carrying event bytes are copied out of the socket chunk (docs/protocol.md
+      // §1.2): a delivered event pins its own package and nothing else.
+      .pipeThrough(
+        new SkippingFrameDecoderStream({
+          maxPackageSize: settings.maxPackageSize,
+          retains: carriesEvents,
+        }),
+      )
       .pipeThrough(new MessageDecoderStream())
       .pipeTo(new WritableStream({ write: (message) => this.#receive(message) }), {
         signal: this.#stopReading.signal,
@@ -233,6 +248,7 @@ export class Connection {
   }
 
   #receive(message: Message): void {
+    if (message.oversized !== undefined) return this.#rejectOversized(message, message.oversized);
     switch (message.command) {
       case TcpCommand.HeartbeatRequest:
         this.#write({
@@ -268,6 +284,24 @@ export class Connection {
         operation.fail(decision.error);
       }
     }
+  }
+
+  /** Fails the operation an oversized reply answers; the connection goes on. */
+  #rejectOversized(message: Message, size: number): void {
+    const operation = this.#dispatcher.take(message.correlationId);
+    if (operation === undefined) return; // a late reply, or no operation's (a heartbeat)
+    operation.fail(
+      new FrameTooLargeError({
+        operation: operation.name,
+        command: message.command,
+        commandName: commandName(message.command),
+        correlationId: message.correlationId,
+        size,
+        maxPackageSize: this.#settings.maxPackageSize,
+      }),
+    );
+    // It settled itself: the owner forgets it (a subscription ends with the error).
+    if (!this.#own.has(operation)) this.#events.decided(this, operation, COMPLETE);
   }
 
   #closedError(): ConnectionClosedError {

@@ -61,6 +61,13 @@ export class Dispatcher {
     return this.#idOf.get(operation);
   }
 
+  /** Removes and returns the operation registered under `correlationId`, if any. */
+  take(correlationId: string): Operation<unknown> | undefined {
+    const operation = this.#byId.get(correlationId);
+    if (operation !== undefined) this.remove(operation);
+    return operation;
+  }
+
   /** Forgets `operation`; returns whether it was registered. */
   remove(operation: Operation<unknown>): boolean {
     const id = this.#idOf.get(operation);

@@ -3,11 +3,13 @@
  * soon as the current one arrives, so the round trip overlaps the consumer's work on the current
  * page. Never more than one page is requested or held ahead of the one being consumed, so memory
  * stays bounded by two pages however long the stream is. Cancelling the stream aborts the read in
- * flight and stops paging.
+ * flight and stops paging. A page too large for one frame (`FrameTooLargeError`: several large
+ * events) is read again with fewer events.
  *
  * @module
  */
 
+import { FrameTooLargeError } from "../errors.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
 
 /** One page and whether it was the last. */
@@ -20,27 +22,93 @@ export interface Page<C> {
   readonly done: boolean;
 }
 
-/** Reads the page starting at `cursor`. */
-export type PageReader<C> = (cursor: C, signal: AbortSignal) => Promise<Page<C>>;
+/** Reads the page of at most `count` events starting at `cursor`. */
+export type PageReader<C> = (cursor: C, count: number, signal: AbortSignal) => Promise<Page<C>>;
 
 /**
- * Builds a stream that pages with `readPage` from `start`, one page ahead of the consumer.
+ * The page size of a paging reader: halved after a page came back too large for one frame (the
+ * server sends a page of several large events anyway, and the client skips it unread), grown
+ * back, doubling, after each page that fit, never above the size asked for.
+ *
+ * @example
+ * ```ts
+ * import { PageSize } from "./read_iterator.ts";
+ * const size = new PageSize(100);
+ * size.shrink(); // true: 50
+ * size.fitted(); // 100 again
+ * console.log(size.current); // 100
+ * ```
+ */
+export class PageSize {
+  readonly #max: number;
+  #current: number;
+
+  /** Starts at `max` events. */
+  constructor(max: number) {
+    this.#max = max;
+    this.#current = max;
+  }
+
+  /** The number of events to ask for next. */
+  get current(): number {
+    return this.#current;
+  }
+
+  /** After a page too large for a frame: false when it was one event already (nothing to shrink). */
+  shrink(): boolean {
+    if (this.#current === 1) return false;
+    this.#current = Math.max(1, Math.floor(this.#current / 2));
+    return true;
+  }
+
+  /** After a page that fit. */
+  fitted(): void {
+    this.#current = Math.min(this.#max, this.#current * 2);
+  }
+
+  /**
+   * Reads with `read(count)`, shrinking and reading again while the page is too large.
+   *
+   * @throws {FrameTooLargeError} when even one event does not fit a frame
+   */
+  async read<T>(read: (count: number) => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const page = await read(this.#current);
+        this.fitted();
+        return page;
+      } catch (error) {
+        if (!(error instanceof FrameTooLargeError) || !this.shrink()) throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Builds a stream that pages with `readPage` from `start`, one page ahead of the consumer,
+ * `batchSize` events at a time (fewer while pages come back too large for a frame).
  *
  * @example
  * ```ts
  * import { pagedStream } from "./read_iterator.ts";
- * const empty = pagedStream(0, () => Promise.resolve({ events: [], next: 0, done: true }));
+ * const empty = pagedStream(0, 100, () => Promise.resolve({ events: [], next: 0, done: true }));
  * for await (const _ of empty) throw new Error("unreachable");
  * ```
  */
-export function pagedStream<C>(start: C, readPage: PageReader<C>): ReadableStream<ResolvedEvent> {
+export function pagedStream<C>(
+  start: C,
+  batchSize: number,
+  readPage: PageReader<C>,
+): ReadableStream<ResolvedEvent> {
   const abort = new AbortController();
+  const size = new PageSize(batchSize);
   let cursor = start;
   let done = false;
   /** The page after the one being consumed, requested when that one arrived. */
   let ahead: Promise<Page<C>> | undefined;
   const request = (): Promise<Page<C>> => {
-    const page = readPage(cursor, abort.signal);
+    const from = cursor;
+    const page = size.read((count) => readPage(from, count, abort.signal));
     // Awaited by the next pull; until then (or if the stream is cancelled first) a failure must
     // not count as unhandled.
     page.catch(() => {});

@@ -25,6 +25,7 @@ import {
 import {
   AccessDeniedError,
   EventNotFoundError,
+  ProtocolError,
   ServerError,
   StreamDeletedError,
   StreamNotFoundError,
@@ -32,7 +33,7 @@ import {
 import type { Credentials } from "../wire/package_codec.ts";
 import { encodeMessage } from "../wire/proto_codec.ts";
 import { bodyOf } from "../wire/message.ts";
-import { TcpCommand } from "../wire/tcp_command.ts";
+import { commandName, TcpCommand } from "../wire/tcp_command.ts";
 import type { Direction } from "./call_options.ts";
 import { RequestOperation } from "./operation.ts";
 import { Position } from "./position.ts";
@@ -161,6 +162,7 @@ export function readStreamOperation(
         const reply = bodyOf(message, ReadStreamEventsCompletedSchema);
         switch (reply.result) {
           case ReadStreamResult.Success: {
+            checkCount(message.command, reply.events.length, maxCount);
             const events = new Array<ResolvedEvent>(reply.events.length);
             for (let i = 0; i < events.length; i++) {
               events[i] = fromResolvedIndexedEvent(reply.events[i], "ReadStreamEventsCompleted");
@@ -231,6 +233,7 @@ export function readAllOperation(
         credentials: context.credentials,
         decode(message) {
           const reply = bodyOf(message, FilteredReadAllEventsCompletedSchema);
+          checkCount(message.command, reply.events.length, maxCount);
           if (reply.result !== FilteredReadAllResult.Success) {
             return decodeFailure(reply.result, FilteredReadAllResult[reply.result], reply.error);
           }
@@ -261,6 +264,7 @@ export function readAllOperation(
       credentials: context.credentials,
       decode(message) {
         const reply = bodyOf(message, ReadAllEventsCompletedSchema);
+        checkCount(message.command, reply.events.length, maxCount);
         if (reply.result !== ReadAllResult.Success) {
           return decodeFailure(reply.result, ReadAllResult[reply.result], reply.error);
         }
@@ -285,4 +289,20 @@ function mapAllEvents(
     events[i] = fromResolvedEventMessage(messages[i], "ReadAllEventsCompleted");
   }
   return events;
+}
+
+/**
+ * A reply with more events than the request's `maxCount` is not data: a buggy or hostile server
+ * could otherwise hand a `maxCount: 100` read a million events.
+ *
+ * @throws {ProtocolError} `too-many-events`, naming the command
+ */
+function checkCount(command: number, count: number, maxCount: number): void {
+  if (count > maxCount) {
+    throw new ProtocolError(
+      "too-many-events",
+      `${commandName(command)} returned ${count} events for a read of at most ${maxCount}`,
+      { command },
+    );
+  }
 }

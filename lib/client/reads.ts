@@ -226,10 +226,10 @@ export function iter(
   const start = checkFrom(streamStart(call, direction), direction, "iter");
   const batchSize = checkBatch(call.batchSize ?? DEFAULT_PAGE, "batchSize");
   const read = readContext(context, call, checkBoolean(call.resolveLinks, "resolveLinks", "iter"));
-  return pagedStream(start, async (from, signal) => {
+  return pagedStream(start, batchSize, async (from, count, signal) => {
     const slice = await run(
       context,
-      readStreamOperation(read, stream, direction, from, batchSize),
+      readStreamOperation(read, stream, direction, from, count),
       pageCall(call, signal),
     );
     return { events: slice, next: slice.nextEventNumber, done: slice.isEndOfStream };
@@ -261,10 +261,10 @@ export function iterAll(
   const batchSize = checkBatch(call.batchSize ?? DEFAULT_PAGE, "batchSize");
   const filter = checkFilter(call.filter, method);
   const read = readContext(context, call, checkBoolean(call.resolveLinks, "resolveLinks", method));
-  return pagedStream(start, async (from, signal) => {
+  return pagedStream(start, batchSize, async (from, count, signal) => {
     const slice = await run(
       context,
-      readAllOperation(read, direction, from, batchSize, filter),
+      readAllOperation(read, direction, from, count, filter),
       pageCall(call, signal),
     );
     return { events: slice, next: slice.nextPosition, done: slice.isEndOfStream };

@@ -29,6 +29,12 @@ export interface Message {
   readonly body: unknown;
   /** Set when the payload did not decode: the operation it belongs to fails with it. */
   readonly error?: ProtocolError;
+  /**
+   * Set, to the size its length prefix claimed, when the frame was over the maximum package size:
+   * only its header was read, its body skipped unbuffered (no `body`). The operation it answers
+   * fails with `FrameTooLargeError`; the connection stays.
+   */
+  readonly oversized?: number;
 }
 
 /**

@@ -7,12 +7,14 @@
  */
 
 import { decodeReply, type Message } from "./message.ts";
-import type { Package } from "./package_codec.ts";
+import { type DecodedFrame, OversizedFrame } from "./skipping_frame_decoder_stream.ts";
 
 /**
  * Decodes each package's payload by its command. A payload that does not decode does not end the
  * stream: the message carries the `ProtocolError`, so the operation it belongs to fails with it
- * (and the connection closes) while a late reply nobody waits for is ignored.
+ * (and the connection closes) while a late reply nobody waits for is ignored. The header of an
+ * oversized frame (from `SkippingFrameDecoderStream`) becomes a message without a body whose
+ * `oversized` holds the size it claimed.
  *
  * @example
  * ```ts
@@ -23,9 +25,17 @@ import type { Package } from "./package_codec.ts";
  * for await (const message of messages) console.log(message.command); // 4
  * ```
  */
-export class MessageDecoderStream extends TransformStream<Package, Message> {
+export class MessageDecoderStream extends TransformStream<DecodedFrame, Message> {
   /** Creates the stage. */
   constructor() {
-    super({ transform: (pkg, controller) => controller.enqueue(decodeReply(pkg)) });
+    super({
+      transform: (frame, controller) =>
+        controller.enqueue(frame instanceof OversizedFrame ? oversized(frame) : decodeReply(frame)),
+    });
   }
+}
+
+function oversized(frame: OversizedFrame): Message {
+  const { command, correlationId, size } = frame;
+  return { command, correlationId, schema: undefined, body: undefined, oversized: size };
 }

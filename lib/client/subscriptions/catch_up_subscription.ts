@@ -23,6 +23,7 @@ import type { ConnectionState } from "../connection_state.ts";
 import type { OperationExecutor } from "../executor.ts";
 import { Position } from "../position.ts";
 import { type AllFilter, readAllOperation, readStreamOperation } from "../read_operations.ts";
+import { PageSize } from "../read_iterator.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
@@ -193,6 +194,8 @@ class CatchUpDriver {
   /** Where the next `$all` read starts. */
   #nextPosition: Position;
   #live: LiveLink | undefined;
+  /** History page size: fewer events while pages come back too large for a frame. */
+  readonly #pageSize: PageSize;
   #running: Promise<void> = Promise.resolve();
   #phase: CatchUpPhase = "reading";
 
@@ -201,6 +204,7 @@ class CatchUpDriver {
     this.#spec = spec;
     this.#queue = queue;
     this.#isAll = spec.stream === "";
+    this.#pageSize = new PageSize(spec.batchSize);
     if (spec.startFrom instanceof Position) {
       this.#lastNumber = -1n;
       this.#nextPosition = spec.startFrom;
@@ -354,10 +358,10 @@ class CatchUpDriver {
       if (this.#live?.overflowed && until) return;
       if (!(await this.#queue.waitForRoom(spec.batchSize))) return;
       if (this.#live?.overflowed && until) return;
-      const count = Math.min(spec.batchSize, this.#queue.room);
-      const done = this.#isAll
-        ? await this.#readAllPage(count, until)
-        : await this.#readStreamPage(count, until);
+      const done = await this.#pageSize.read((size) => {
+        const count = Math.min(size, this.#queue.room);
+        return this.#isAll ? this.#readAllPage(count, until) : this.#readStreamPage(count, until);
+      });
       if (done) return;
     }
   }
