@@ -183,7 +183,7 @@ interface ManualRead {
 /** A page reader whose reads the test settles by hand, recording each cursor and signal. */
 function manualPages() {
   const reads: ManualRead[] = [];
-  const readPage: PageReader<number> = (from, signal) => {
+  const readPage: PageReader<number> = (from, _count, signal) => {
     const { promise, resolve, reject } = Promise.withResolvers<Page<number>>();
     const read: ManualRead = {
       from,
@@ -208,7 +208,7 @@ function manualPages() {
 
 Deno.test("pagedStream() holds at most one page ahead however slowly the consumer reads", async () => {
   const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, readPage).getReader();
+  const reader = pagedStream(0, 100, readPage).getReader();
   const taken: bigint[] = [];
   for (let n = 0; n < 10; n++) {
     const next = reader.read();
@@ -229,7 +229,7 @@ Deno.test("pagedStream() holds at most one page ahead however slowly the consume
 
 Deno.test("cancelling pagedStream() aborts the page read ahead", async () => {
   const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, readPage).getReader();
+  const reader = pagedStream(0, 100, readPage).getReader();
   const first = reader.read();
   await settleMicrotasks();
   reads[0].settle(pageAt(0, 2, 9));
@@ -244,7 +244,7 @@ Deno.test("cancelling pagedStream() aborts the page read ahead", async () => {
 
 Deno.test("pagedStream() surfaces a failed page read ahead after the current page's events", async () => {
   const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, readPage).getReader();
+  const reader = pagedStream(0, 100, readPage).getReader();
   const first = reader.read();
   await settleMicrotasks();
   reads[0].settle(pageAt(0, 2, 9));
@@ -259,7 +259,7 @@ Deno.test("pagedStream() does not read past a page that says it is the last", as
   const { reads, readPage, pageAt } = manualPages();
   const events: bigint[] = [];
   const done = (async () => {
-    for await (const event of pagedStream(0, readPage)) events.push(event.eventNumber);
+    for await (const event of pagedStream(0, 100, readPage)) events.push(event.eventNumber);
   })();
   await settleMicrotasks();
   reads[0].settle(pageAt(0, 2, 3));

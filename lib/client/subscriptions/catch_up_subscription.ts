@@ -17,7 +17,7 @@
  * @module
  */
 
-import { StreamNotFoundError } from "../../errors.ts";
+import { FrameTooLargeError, StreamNotFoundError } from "../../errors.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import type { ConnectionState } from "../connection_state.ts";
 import type { OperationExecutor } from "../executor.ts";
@@ -358,10 +358,18 @@ class CatchUpDriver {
       if (this.#live?.overflowed && until) return;
       if (!(await this.#queue.waitForRoom(spec.batchSize))) return;
       if (this.#live?.overflowed && until) return;
-      const done = await this.#pageSize.read((size) => {
-        const count = Math.min(size, this.#queue.room);
-        return this.#isAll ? this.#readAllPage(count, until) : this.#readStreamPage(count, until);
-      });
+      const count = Math.min(this.#pageSize.current, this.#queue.room);
+      let done: boolean;
+      try {
+        done = this.#isAll
+          ? await this.#readAllPage(count, until)
+          : await this.#readStreamPage(count, until);
+      } catch (error) {
+        // A page of large events over the maximum frame: read it again in fewer events.
+        if (error instanceof FrameTooLargeError && this.#pageSize.shrink()) continue;
+        throw error;
+      }
+      this.#pageSize.fitted();
       if (done) return;
     }
   }
