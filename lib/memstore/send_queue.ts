@@ -3,9 +3,10 @@
  * {@linkcode MAX_WRITE_CHUNK} bytes (docs/protocol.md §4.1).
  *
  * The bounds are checked as the real server's `TcpConnectionManager` checks them: against what is
- * already waiting, before the new package joins it. The package being written to the transport no
- * longer waits, so any one reply up to the maximum package size can always be sent, whatever the
- * byte bound; a peer that stops reading is cut once the packages queued behind it pass the bound.
+ * already waiting, before the new package joins it. Neither the package being written to the
+ * transport nor the largest one waiting count against the byte bound, so any one reply of any
+ * size (up to the maximum package size and beyond) is always sent; a peer that stops reading is
+ * cut once the rest of what waits passes the bound.
  *
  * @module
  */
@@ -17,7 +18,10 @@ export const MAX_WRITE_CHUNK = 256 * 1024;
 export interface SendQueueBounds {
   /** More packages than this waiting closes the connection (server: 50 000). */
   readonly maxPackages: number;
-  /** More bytes than this waiting closes the connection (server: 10 MiB). */
+  /**
+   * More bytes than this waiting, besides the largest package, closes the connection (server:
+   * 10 MiB).
+   */
   readonly maxBytes: number;
 }
 
@@ -42,6 +46,7 @@ export class SendQueue {
   #head = 0;
   #waitingBytes = 0;
   #inFlightBytes = 0;
+  #largestSinceEmpty = 0;
   #peakBytes = 0;
   #peakPackages = 0;
   #pumping: Promise<void> | null = null;
@@ -89,11 +94,15 @@ export class SendQueue {
     if (waiting >= this.#bounds.maxPackages) {
       return `Connection queue size is too large: ${waiting + 1}.`;
     }
-    if (this.#waitingBytes > this.#bounds.maxBytes) {
+    // The largest package queued since the queue was last empty stands for the largest waiting
+    // (it may have left already: the count is then low by at most one package).
+    const counted = this.#waitingBytes - Math.min(this.#largestSinceEmpty, this.#waitingBytes);
+    if (counted > this.#bounds.maxBytes) {
       return `Connection pending send bytes is too large: ${this.#waitingBytes}.`;
     }
     this.#queue.push(bytes);
     this.#waitingBytes += bytes.length;
+    if (bytes.length > this.#largestSinceEmpty) this.#largestSinceEmpty = bytes.length;
     if (this.queuedBytes > this.#peakBytes) this.#peakBytes = this.queuedBytes;
     if (waiting + 1 > this.#peakPackages) this.#peakPackages = waiting + 1;
     this.#pumping ??= this.#pump();
@@ -117,6 +126,7 @@ export class SendQueue {
     this.#queue = [];
     this.#head = 0;
     this.#waitingBytes = 0;
+    this.#largestSinceEmpty = 0;
   }
 
   async #pump(): Promise<void> {
@@ -141,6 +151,11 @@ export class SendQueue {
   #shift(): Uint8Array {
     const bytes = this.#queue[this.#head++];
     this.#waitingBytes -= bytes.length;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      this.#largestSinceEmpty = 0;
+    }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;

@@ -43,8 +43,8 @@ export interface SessionOptions {
   /** More packages than this waiting to be sent closes the connection (server: 50 000). */
   readonly maxQueuedPackages: number;
   /**
-   * More bytes than this waiting behind the write in progress closes the connection (server:
-   * 10 MiB); one reply of any size can always be sent.
+   * More bytes than this waiting, besides the write in progress and the largest package, closes
+   * the connection (server: 10 MiB); one reply of any size can always be sent.
    */
   readonly maxPendingSendBytes: number;
   /** The current NotHandled mode. */
