@@ -1,35 +1,29 @@
 /**
- * One client connection of the memstore: framing, authentication, dispatch to the command
- * registry, heartbeats and a bounded send queue (docs/protocol.md §4.1–§4.3, §4.15).
+ * One client connection of the memstore: the read loop (framing, bytes-based heartbeats, fair
+ * turns between connections), sending through a bounded {@linkcode SendQueue} and closing.
+ * What a package does is the {@linkcode PackageDispatcher}'s (docs/protocol.md §4.1–§4.3, §4.15).
  *
  * @module
  */
 
-import {
-  IdentifyClientSchema,
-  NotHandled_NotHandledReason,
-  NotHandledSchema,
-} from "../../gen/client_messages_pb.ts";
 import type { TimerHandle } from "../clock.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
 import { Heartbeat } from "../wire/heartbeat.ts";
 import { ZERO_GUID } from "../wire/guid.ts";
-import { type Credentials, encodePackage, type Package } from "../wire/package_codec.ts";
-import { decodeMessage, encodeMessage } from "../wire/proto_codec.ts";
-import { commandName, TcpCommand, TcpFlags } from "../wire/tcp_command.ts";
-import { ANONYMOUS, type Principal, SYSTEM } from "./auth.ts";
+import { encodePackage, type Package } from "../wire/package_codec.ts";
+import { commandName, TcpCommand } from "../wire/tcp_command.ts";
 import type {
   CommandRegistry,
   Connection,
   ConnectionSubscription,
   StoreServices,
 } from "./command_registry.ts";
+import { type NotHandledMode, PackageDispatcher } from "./package_dispatcher.ts";
 import { SendQueue } from "./send_queue.ts";
 
-/** Why the store answers every request with NotHandled, or null for normal service. */
-export type NotHandledMode = "NotReady" | "TooBusy" | null;
+export type { NotHandledMode } from "./package_dispatcher.ts";
 
 /** Options of a {@linkcode Session}. */
 export interface SessionOptions {
@@ -50,15 +44,6 @@ export interface SessionOptions {
   /** The current NotHandled mode. */
   readonly notHandled: () => NotHandledMode;
 }
-
-/** Commands answered before authentication and never NotHandled. */
-const CONTROL_COMMANDS: ReadonlySet<number> = new Set([
-  TcpCommand.HeartbeatRequest,
-  TcpCommand.HeartbeatResponse,
-  TcpCommand.IdentifyClient,
-  TcpCommand.BadRequest,
-  TcpCommand.Authenticate,
-]);
 
 /**
  * How long one session may serve packages that are already buffered before it lets the others
@@ -96,7 +81,7 @@ export class Session implements Connection {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #reader: ReadableStreamDefaultReader<Package> | null = null;
   #connectionName = "";
-  #defaultCredentials: Credentials | null = null;
+  readonly #dispatcher: PackageDispatcher;
   #closed = false;
   #closing = false;
   readonly #queue: SendQueue;
@@ -141,6 +126,14 @@ export class Session implements Connection {
       },
     });
     this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.#dispatcher = new PackageDispatcher({
+      connection: this,
+      services,
+      registry,
+      notHandled: options.notHandled,
+      identified: (name) => this.#connectionName = name,
+      close: (reason, graceful) => this.close(reason, graceful),
+    });
   }
 
   /** The `connection_name` of IdentifyClient, or "". */
@@ -208,7 +201,7 @@ export class Session implements Connection {
         if (this.#closing) continue;
         const started = performance.now();
         if (started - lastEnd > IDLE_GAP_MS) busyMs = 0;
-        this.#process(value);
+        this.#dispatcher.dispatch(value);
         lastEnd = performance.now();
         busyMs += lastEnd - started;
         if (busyMs >= MAX_BATCH_MS) {
@@ -229,7 +222,11 @@ export class Session implements Connection {
             (error.kind === "frame-too-small" && !error.message.startsWith("Invalid length"))
           ? "Received bad network package"
           : "Invalid TCP frame received";
-        this.#sendBadRequest(ZERO_GUID, `${what}. Error: ${error.message}`);
+        this.send({
+          command: TcpCommand.BadRequest,
+          correlationId: ZERO_GUID,
+          payload: encoder.encode(`${what}. Error: ${error.message}`),
+        });
         this.close("invalid TCP frame", true);
       } else {
         this.close(error instanceof Error ? error.message : String(error));
@@ -315,130 +312,6 @@ export class Session implements Connection {
     }
     this.subscriptions.clear();
     this.#resolveDone();
-  }
-
-  // ---- dispatch -------------------------------------------------------------------------------
-
-  #reply(pkg: Package, command: number, payload: Uint8Array = EMPTY): void {
-    this.send({ command, correlationId: pkg.correlationId, payload });
-  }
-
-  #sendBadRequest(correlationId: string, text: string): void {
-    this.send({ command: TcpCommand.BadRequest, correlationId, payload: encoder.encode(text) });
-  }
-
-  #process(pkg: Package): void {
-    if ((pkg.flags ?? 0) & TcpFlags.TrustedWrite) {
-      this.#sendBadRequest(
-        pkg.correlationId,
-        "Trusted writes aren't accepted over the external TCP interface",
-      );
-      this.close("trusted write received", true);
-      return;
-    }
-    switch (pkg.command) {
-      case TcpCommand.HeartbeatResponse:
-        return;
-      case TcpCommand.HeartbeatRequest:
-        return this.#reply(pkg, TcpCommand.HeartbeatResponse);
-      case TcpCommand.IdentifyClient: {
-        try {
-          const message = decodeMessage(IdentifyClientSchema, pkg.payload, pkg.command);
-          this.#connectionName = message.connectionName;
-          this.#services.log(
-            `Connection #${this.id} identified as "${message.connectionName}" (version ${message.version})`,
-          );
-          this.#reply(pkg, TcpCommand.ClientIdentified);
-        } catch (error) {
-          // The real server only logs an undecodable IdentifyClient; no reply.
-          this.#services.log(`Connection #${this.id}: invalid IdentifyClient: ${error}`);
-        }
-        return;
-      }
-      case TcpCommand.BadRequest:
-        this.#services.log(
-          `Connection #${this.id}: client sent BadRequest: ${
-            new TextDecoder().decode(pkg.payload)
-          }`,
-        );
-        return;
-      case TcpCommand.Authenticate:
-        return this.#authenticate(pkg);
-    }
-    const principal = this.#principalOf(pkg);
-    if (principal === null) {
-      return this.#reply(pkg, TcpCommand.NotAuthenticated, encoder.encode("Not Authenticated"));
-    }
-    const handler = this.#registry.get(pkg.command);
-    const name = commandName(pkg.command);
-    if (!handler) {
-      return this.#sendBadRequest(
-        pkg.correlationId,
-        `Could not unwrap network package for command ${name}.\nNo unwrapper for command ${name}`,
-      );
-    }
-    let request: unknown;
-    try {
-      request = handler.unwrap(pkg.payload);
-    } catch (error) {
-      return this.#sendBadRequest(
-        pkg.correlationId,
-        `Could not unwrap network package for command ${name}.\n${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    }
-    const mode = CONTROL_COMMANDS.has(pkg.command) ? null : this.#options.notHandled();
-    if (mode !== null) {
-      return this.#reply(
-        pkg,
-        TcpCommand.NotHandled,
-        encodeMessage(NotHandledSchema, { reason: NotHandled_NotHandledReason[mode] }),
-      );
-    }
-    try {
-      handler.handle({
-        pkg,
-        principal,
-        connection: this,
-        services: this.#services,
-        reply: (command, payload) => this.#reply(pkg, command, payload),
-      }, request);
-    } catch (error) {
-      this.#services.log(`Connection #${this.id}: error while processing ${name}: ${error}`);
-      this.#sendBadRequest(
-        pkg.correlationId,
-        `Error while processing package ${name}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-      this.close("error while processing a package", true);
-    }
-  }
-
-  /** The principal of a package; null when its credentials (or the default ones) are wrong. */
-  #principalOf(pkg: Package): Principal | null {
-    const credentials = pkg.credentials ?? this.#defaultCredentials;
-    if (!credentials) return this.#services.auth.insecure ? SYSTEM : ANONYMOUS;
-    return this.#services.auth.authenticate(credentials);
-  }
-
-  #authenticate(pkg: Package): void {
-    if (!pkg.credentials) {
-      return this.#reply(
-        pkg,
-        TcpCommand.NotAuthenticated,
-        encoder.encode("No user credentials provided."),
-      );
-    }
-    // The server stores the credentials first, then checks them.
-    this.#defaultCredentials = pkg.credentials;
-    const principal = this.#services.auth.authenticate(pkg.credentials);
-    if (principal === null) {
-      this.#reply(pkg, TcpCommand.NotAuthenticated, encoder.encode("Unauthorized"));
-    } else {
-      this.#reply(pkg, TcpCommand.Authenticated);
-    }
   }
 }
 
