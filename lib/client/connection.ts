@@ -2,8 +2,9 @@
  * One protocol connection over a {@linkcode Duplex}, wired as the pipeline of `README.md`:
  * `duplex.readable` → `LivenessStream` (bytes received feed the heartbeat) →
  * `SkippingFrameDecoderStream` → `MessageDecoderStream` → the {@linkcode Dispatcher}
- * (by correlation id) → the operations; and the operations' packages → `PackageEncoderStream`
- * (coalescing) → `duplex.writable`. It also answers and sends heartbeats and makes the
+ * (by correlation id) → the operations; and the operations' packages, encoded, → `OutgoingQueue`
+ * (bounded in bytes, coalescing; a peer that reads nothing for the heartbeat timeout closes the
+ * connection with `PeerNotReadingError`) → `duplex.writable`. It also answers and sends heartbeats and makes the
  * IdentifyClient handshake. A reply over the maximum package size fails only the operation it
  * answers (`FrameTooLargeError`), and the connection goes on.
  *
@@ -25,8 +26,8 @@ import { LivenessStream } from "../wire/liveness_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
 import { type Message, textOf } from "../wire/message.ts";
 import { MessageDecoderStream } from "../wire/message_decoder_stream.ts";
-import type { Package } from "../wire/package_codec.ts";
-import { assertEncodable, PackageEncoderStream } from "../wire/package_encoder_stream.ts";
+import { encodePackage, type Package } from "../wire/package_codec.ts";
+import { OutgoingQueue } from "../wire/outgoing_queue.ts";
 import { encodeMessage } from "../wire/proto_codec.ts";
 import { carriesEvents, commandName, TcpCommand } from "../wire/tcp_command.ts";
 import { IdentifyClientSchema } from "../../gen/client_messages_pb.ts";
@@ -51,6 +52,11 @@ export interface ConnectionSettings {
   readonly heartbeatTimeout: number;
   /** Largest package accepted or sent, in bytes. */
   readonly maxPackageSize: number;
+  /**
+   * Bytes queued for sending before new sends wait (one larger package still goes out alone).
+   * A peer that reads none of them for `heartbeatTimeout` gets the connection closed.
+   */
+  readonly maxQueuedBytes: number;
   /** Timers. */
   readonly clock: Clock;
 }
@@ -84,10 +90,12 @@ export class Connection {
   readonly #settings: ConnectionSettings;
   readonly #events: ConnectionEvents;
   readonly #dispatcher = new Dispatcher();
-  readonly #writer: WritableStreamDefaultWriter<Package>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #queue: OutgoingQueue;
+  /** Sends waiting for room in the queue, cancelled when their operation is released. */
+  readonly #waiting = new Map<Operation<unknown>, AbortController>();
   readonly #heartbeat: Heartbeat;
   readonly #readLoop: Promise<void>;
-  readonly #writeLoop: Promise<void>;
   /** Stops the read loop (cancelling the duplex's readable, which the pipeline holds locked). */
   readonly #stopReading = new AbortController();
   /** Operations the connection runs for itself (the handshake): not reported to the owner. */
@@ -100,12 +108,14 @@ export class Connection {
     this.#duplex = duplex;
     this.#settings = settings;
     this.#events = events;
-    const encoder = new PackageEncoderStream({ maxPackageSize: settings.maxPackageSize });
-    this.#writer = encoder.writable.getWriter();
-    this.#writeLoop = encoder.readable.pipeTo(duplex.writable).then(
-      () => {},
-      (error) => this.#terminate(closedBy("writing failed", error)),
-    );
+    this.#writer = duplex.writable.getWriter();
+    this.#queue = new OutgoingQueue(this.#writer, {
+      maxBytes: settings.maxQueuedBytes,
+      stallTimeout: settings.heartbeatTimeout,
+      clock: settings.clock,
+      onStall: (error) => this.#terminate(error),
+      onError: (error) => this.#terminate(closedBy("writing failed", error)),
+    });
     this.#heartbeat = new Heartbeat({
       interval: settings.heartbeatInterval,
       timeout: settings.heartbeatTimeout,
@@ -195,29 +205,45 @@ export class Connection {
   /**
    * Registers `operation` under a fresh correlation id and sends its request. An operation that
    * cannot be encoded (too large, an over-long credential) fails at once and is not registered:
-   * the answer is then false.
+   * the answer is then false. When the outgoing queue is full the request waits for room, in
+   * order, until the operation is released (its deadline passed) or the connection closes.
    *
    * @throws {ConnectionClosedError} if the connection is closed
    */
   send(operation: Operation<unknown>): boolean {
     if (this.#closed) throw this.#closedError();
-    let pkg: Package;
+    const correlationId = newGuid();
+    let bytes: Uint8Array;
     try {
       const request = operation.createRequest();
-      pkg = {
-        command: request.command,
-        correlationId: newGuid(),
-        credentials: operation.credentials,
-        payload: request.payload,
-      };
-      assertEncodable(pkg, this.#settings.maxPackageSize);
+      bytes = encodePackage(
+        {
+          command: request.command,
+          correlationId,
+          credentials: operation.credentials,
+          payload: request.payload,
+        },
+        this.#settings.maxPackageSize,
+      );
     } catch (error) {
       operation.fail(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
-    this.#dispatcher.register(operation, pkg.correlationId);
-    this.#write(pkg);
+    this.#dispatcher.register(operation, correlationId);
+    if (!this.#queue.trySend(bytes)) {
+      const cancel = new AbortController();
+      this.#waiting.set(operation, cancel);
+      const settle = (): void => {
+        if (this.#waiting.get(operation) === cancel) this.#waiting.delete(operation);
+      };
+      this.#queue.send(bytes, cancel.signal).then(settle, settle);
+    }
     return true;
+  }
+
+  /** Bytes queued for sending and not yet taken by the socket. */
+  get queuedBytes(): number {
+    return this.#queue.queuedBytes;
   }
 
   /**
@@ -231,20 +257,29 @@ export class Connection {
       throw new ConnectionClosedError(`${operation.name} is not on a live connection`);
     }
     const pkg = { ...request, correlationId, credentials: operation.credentials };
-    assertEncodable(pkg, this.#settings.maxPackageSize);
-    await this.#writer.ready;
-    await this.#writer.write(pkg);
+    await this.#queue.send(encodePackage(pkg, this.#settings.maxPackageSize));
   }
 
-  /** Forgets an operation without failing it; returns whether it was on this connection. */
+  /**
+   * Forgets an operation without failing it (a request still waiting for room in the queue is
+   * not sent); returns whether it was on this connection.
+   */
   release(operation: Operation<unknown>): boolean {
+    const waiting = this.#waiting.get(operation);
+    if (waiting) {
+      this.#waiting.delete(operation);
+      waiting.abort();
+    }
     return this.#dispatcher.remove(operation);
   }
 
-  /** Queues a package for the encoder; a failed write terminates the connection. */
+  /**
+   * Queues a control package (a heartbeat) if there is room: never waits. When the queue is
+   * full the peer is not reading, and would not read this either.
+   */
   #write(pkg: Package): void {
     if (this.#closed) return;
-    this.#writer.write(pkg).catch(() => {});
+    this.#queue.trySend(encodePackage(pkg));
   }
 
   #receive(message: Message): void {
@@ -322,15 +357,18 @@ export class Connection {
     const failure = this.#closedError();
     for (const operation of own) operation.fail(failure);
     this.#events.closed(this, error, operations.filter((operation) => !this.#own.has(operation)));
-    this.#writer.abort(error).catch(() => {});
+    this.#waiting.clear();
+    this.#queue.close(failure);
     this.#stopReading.abort(error);
     this.#duplex.close();
+    // After the duplex: aborting first would error a pipe's stream under its own close().
+    this.#writer.abort(error).catch(() => {});
   }
 
   /** Closes the connection; the owner is told which operations were on it. Idempotent. */
   async close(): Promise<void> {
     this.#terminate(undefined);
-    await Promise.all([this.#readLoop, this.#writeLoop]);
+    await this.#readLoop;
   }
 
   /** `Connection(<name>, <open|closed>)`; never includes credentials. */

@@ -42,4 +42,9 @@ export const DEFAULTS = {
   retryDelay: 200,
   /** Largest package accepted or sent, in bytes (the server's limit). */
   maxPackageSize: DEFAULT_MAX_PACKAGE_SIZE,
+  /**
+   * Bytes a connection queues for sending before new sends wait (ours; the .NET client bounds
+   * operations, not bytes). A larger single package still goes out once the queue is empty.
+   */
+  maxQueuedBytes: 8 * 1024 * 1024,
 } as const;

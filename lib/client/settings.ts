@@ -284,6 +284,7 @@ export function resolveSettings(
         heartbeatInterval: ms("heartbeatInterval"),
         heartbeatTimeout: ms("heartbeatTimeout"),
         maxPackageSize: DEFAULTS.maxPackageSize,
+        maxQueuedBytes: DEFAULTS.maxQueuedBytes,
         clock,
       },
       dialer: merged.transport ?? tcpDialer,

@@ -41,7 +41,8 @@ interface Waiter {
 
 /**
  * Queues bytes for one writer and writes them in order, at most 64 KiB per write, coalescing
- * small packages. What is queued never exceeds `maxBytes` (plus one oversized package admitted
+ * small packages. Progress is a completed write, so a peer counts as reading when it takes at
+ * least one such write per `stallTimeout`. What is queued never exceeds `maxBytes` (plus one oversized package admitted
  * into an empty queue): a sender that finds no room waits, in order, until the peer has read
  * enough, its signal aborts (an operation's timeout) or the queue closes. Control packages
  * (heartbeats) go through {@linkcode OutgoingQueue.trySend}, which never waits and drops them
@@ -124,9 +125,12 @@ export class OutgoingQueue {
     });
   }
 
-  /** Queues `bytes` if there is room right now; returns false (and drops them) otherwise. */
+  /**
+   * Queues `bytes` if there is room right now and no sender is waiting; returns false (and drops
+   * them) otherwise.
+   */
   trySend(bytes: Uint8Array): boolean {
-    if (this.#isClosed || !this.#fits(bytes.length)) return false;
+    if (this.#isClosed || this.#waiters.length > 0 || !this.#fits(bytes.length)) return false;
     this.#enqueue(bytes);
     return true;
   }
