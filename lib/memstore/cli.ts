@@ -286,7 +286,13 @@ export async function runServer(
       log,
     });
   } catch (error) {
-    io.err(`Cannot start the memstore: ${error instanceof Error ? error.message : error}`);
+    io.err(
+      error instanceof Deno.errors.AddrInUse
+        ? `Cannot start the memstore: TCP port ${flags.port} or HTTP port ${flags.httpPort} on ` +
+          `"${flags.host}" is already in use (is another EventStore running?); ` +
+          `choose others with --port and --http-port`
+        : `Cannot start the memstore: ${error instanceof Error ? error.message : error}`,
+    );
     return 1;
   }
   const stopped = io.stopped();

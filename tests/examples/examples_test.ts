@@ -128,6 +128,16 @@ exampleTest(
   ],
 );
 
+exampleTest(
+  "management_users.ts",
+  "creates a user over HTTP who then writes over TCP, and a wrong password is refused",
+  [
+    "Created billing in accounts",
+    "billing wrote event #0",
+    "Wrong password: refused with NotAuthenticatedError",
+  ],
+);
+
 Deno.test("examples/memstore_test.ts runs its two Deno.test cases against the memstore, both passing", async () => {
   const out = await runDeno(["test", "-A", "examples/memstore_test.ts"]);
   assert.match(out, /registerPlayer\(\) writes one player_registered event .* ok/);

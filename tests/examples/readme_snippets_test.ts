@@ -1,5 +1,5 @@
 /**
- * Code in the README (and in its draft, docs/README_sections.md) is not written twice: a block
+ * Code in the README is not written twice: a block
  * marked `<!-- snippet: examples/<file> -->` must be a verbatim excerpt of that example, which
  * tests/examples/examples_test.ts runs. So the README cannot drift from code that runs.
  */
@@ -14,7 +14,7 @@ async function snippets(markdown: string): Promise<{ file: string; code: string 
   return [...text.matchAll(SNIPPET)].map(([, file, code]) => ({ file, code }));
 }
 
-for (const markdown of ["README.md", "docs/README_sections.md"]) {
+for (const markdown of ["README.md"]) {
   Deno.test(`every snippet in ${markdown} is a verbatim excerpt of the example it names`, async () => {
     for (const { file, code } of await snippets(markdown)) {
       assert.match(file, /^examples\/[\w/]+\.ts$/, `${markdown}: snippet source "${file}"`);
@@ -27,8 +27,8 @@ for (const markdown of ["README.md", "docs/README_sections.md"]) {
   });
 }
 
-Deno.test("docs/README_sections.md marks at least one snippet of each feature example", async () => {
-  const files = new Set((await snippets("docs/README_sections.md")).map((s) => s.file));
+Deno.test("README.md marks at least one snippet of each feature example", async () => {
+  const files = new Set((await snippets("README.md")).map((s) => s.file));
   for (
     const example of [
       "batch_writes_and_paging.ts",
@@ -40,6 +40,8 @@ Deno.test("docs/README_sections.md marks at least one snippet of each feature ex
       "cluster_failover.ts",
       "tls_with_ca.ts",
       "memstore_test.ts",
+      "management_users.ts",
+      "writer.ts",
     ]
   ) {
     assert.ok(files.has(`examples/${example}`), `no snippet of examples/${example}`);

@@ -157,6 +157,21 @@ Deno.test("runServer: --help prints the usage and returns 0; a bad flag prints t
   ]);
 });
 
+Deno.test("runServer: a port already in use names both ports and the flags that change them, and returns 1", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const err: string[] = [];
+  const io = {
+    out: () => {},
+    err: (l: string) => err.push(l),
+    stopped: () => new Promise<string>(() => {}),
+  };
+  assert.equal(await runServer(["--port", String(taken.addr.port), "--http-port", "0"], io), 1);
+  assert.deepEqual(err, [
+    `Cannot start the memstore: TCP port ${taken.addr.port} or HTTP port 0 on "127.0.0.1" is ` +
+    "already in use (is another EventStore running?); choose others with --port and --http-port",
+  ]);
+});
+
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
