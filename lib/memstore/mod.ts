@@ -16,8 +16,16 @@
  * {@linkcode startMemoryCluster} runs several such nodes as a simulated cluster on loopback (gossip
  * endpoints, a leader and followers answering NotHandled NotLeader, killable nodes and elections).
  *
+ * Memory: event bytes are held once, encoded, in slabs outside the JavaScript heap, with a small
+ * index entry per event on the heap (about 0.4 KB); `maxMemory` (`--max-memory`) bounds the
+ * total, and past it writes are answered as a real node with a full disk answers them
+ * (PrepareTimeout, the reason in the message) while reads, subscriptions and deletes go on.
+ *
  * Differences from a real node: `$all` starts empty (a real node has system events from its
- * start-up), nothing is persisted, and pre-4.0 clients' 32-bit event numbers are not narrowed.
+ * start-up), nothing is persisted, pre-4.0 clients' 32-bit event numbers are not narrowed, a full
+ * store refuses writes at once instead of after the write timeout, and a read page is cut short
+ * at 128 MiB of events (a real node builds a reply of any size; pages between 64 and 128 MiB are
+ * sent whole, as it sends them, for clients to reject).
  *
  * @example
  * ```ts

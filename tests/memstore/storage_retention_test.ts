@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DEDICATED_RECORD_SIZE, SLAB_SIZE } from "../../lib/memstore/record_arena.ts";
+import { startMemoryStore } from "../../lib/memstore/mod.ts";
 import { MemoryStorage, type NewEventData, type StoredEvent } from "../../lib/memstore/storage.ts";
+import { WireClient } from "./support/wire_client.ts";
 
 /** Socket reads arrive in chunks of up to this size; a view into one keeps all of it alive. */
 const CHUNK = 64 * 1024;
@@ -106,4 +108,31 @@ Deno.test("events of an open transaction do not pin their request's chunk", () =
   const [record] = allRecords(storage);
   assert.ok(record.data.every((b) => b === 0x61), "the transaction kept its own copy");
   assert.notEqual(record.data.buffer, event.data.buffer);
+});
+
+Deno.test("events appended one at a time over a loopback socket keep no socket chunk alive", async () => {
+  await using store = await startMemoryStore({ port: 0, heartbeat: false });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: store.port });
+  await using client = new WireClient({
+    readable: conn.readable,
+    writable: conn.writable,
+    close: () => {
+      try {
+        conn.close();
+      } catch {
+        // already closed by its streams
+      }
+    },
+  });
+  for (let i = 0; i < 1_000; i++) {
+    await client.write(`tcp-${i % 10}`, -2n, [{
+      data: JSON.stringify({ i, pad: "p".repeat(90) }),
+    }]);
+  }
+  const storage = (store as unknown as { services: { storage: MemoryStorage } }).services.storage;
+  const records = allRecords(storage);
+  assert.equal(records.length, 1_000);
+  const { buffers, encoded } = retained(records);
+  assert.ok(buffers <= 1.25 * encoded + ARENA_CONSTANT, `${buffers} bytes for ${encoded}`);
+  assert.ok(buffers < 100 * CHUNK, `${buffers} bytes retained by 1,000 events`);
 });
