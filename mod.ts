@@ -8,13 +8,16 @@
  * what was expected.
  *
  * @example
- * ```ts ignore
- * import { connect } from "jsr:@photonpump/client";
+ * ```ts
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
  *
- * await using conn = await connect("localhost");
+ * // An in-process EventStore; against a real one: `await connect("localhost")`.
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
  * await conn.publishEvent("adventure", "player_created", { body: { name: "Gil" } });
  * for (const record of await conn.get("adventure")) {
- *   console.log(record.event?.type, record.event?.json());
+ *   console.log(record.event?.type, record.event?.json()); // player_created { name: "Gil" }
  * }
  * ```
  *

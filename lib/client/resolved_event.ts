@@ -48,6 +48,23 @@ const EMPTY = new Uint8Array(0);
  * One event as stored in a stream. Made from a decoded `EventRecord`, it keeps the record's id
  * bytes and timestamps and builds the id string and the `Date` on first use: a read that never
  * looks at them allocates neither.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("readings", "measured", { body: { feet: 3 }, metadata: { unit: "ft" } });
+ * const recorded = (await conn.getEvent("readings", 0)).event!;
+ * assert.equal(recorded.eventNumber, 0n); // a bigint: `=== 0` would be false
+ * assert.equal(recorded.isJson, true);
+ * assert.deepEqual(recorded.json(), { feet: 3 });
+ * assert.deepEqual(recorded.metadataJson(), { unit: "ft" });
+ * assert.ok(recorded.created instanceof Date);
+ * ```
  */
 export class RecordedEvent {
   /** The stream the event is in. */
@@ -137,6 +154,25 @@ export class RecordedEvent {
  * pointed at it (`link`, when links were resolved), and its `$all` position where known. The
  * convenience fields (`stream`, `type`, `data`, `json()`, …) are those of `event`, or of `link`
  * when the link could not be resolved.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publishEvent("orders-1", "order_placed", { body: { order: 1 } });
+ * // A link event ("$>", body "<number>@<stream>") in another stream points at it.
+ * await conn.publishEvent("all-orders", "$>", { body: new TextEncoder().encode("0@orders-1") });
+ *
+ * const [read] = await conn.get("all-orders"); // links are resolved by default
+ * assert.equal(read.type, "order_placed");
+ * assert.equal(read.stream, "orders-1");
+ * assert.equal(read.link?.stream, "all-orders");
+ * assert.equal(read.originalStreamId, "all-orders");
+ * ```
  */
 export class ResolvedEvent {
   /** The resolved record; `undefined` when a link could not be resolved. */

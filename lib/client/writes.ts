@@ -203,7 +203,24 @@ export async function setStreamMetadata(
   return await run(context, appendOperation(write, [event]), call);
 }
 
-/** A transaction started by `Client.startTransaction`. */
+/**
+ * A transaction started by `Client.startTransaction`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, newEvent, WrongExpectedVersionError } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * // The expected version is checked at commit, not at start.
+ * const tx = await conn.startTransaction("ledger", { expectedVersion: -1n });
+ * await tx.write([newEvent("credited", { body: { amount: 10 } })]);
+ * await conn.publishEvent("ledger", "debited", { body: { amount: 5 } }); // someone else wrote
+ * await assert.rejects(tx.commit(), WrongExpectedVersionError);
+ * ```
+ */
 export class Transaction {
   /** The server's id for the transaction. */
   readonly transactionId: bigint;

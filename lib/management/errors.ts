@@ -18,7 +18,31 @@ export interface ManagementErrorOptions extends ErrorOptions {
   readonly reason: string;
 }
 
-/** A management request failed. */
+/**
+ * A management request failed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { createManagementClient, ManagementError } from "@photonpump/client/management";
+ *
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * try {
+ *   await manager.users.get("nobody");
+ *   assert.fail("expected a rejection");
+ * } catch (error) {
+ *   // Every failure is a ManagementError; branch on the subclass or on `status`.
+ *   assert.ok(error instanceof ManagementError);
+ *   assert.equal(error.method, "GET");
+ *   assert.equal(error.status, 404);
+ * }
+ * ```
+ */
 export class ManagementError extends Error {
   /** The HTTP method. */
   readonly method: string;
@@ -40,7 +64,26 @@ export class ManagementError extends Error {
   }
 }
 
-/** 401: the credentials are wrong, or their user may not do this. */
+/**
+ * 401: the credentials are wrong, or their user may not do this.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import {
+ *   createManagementClient,
+ *   ManagementUnauthorizedError,
+ * } from "@photonpump/client/management";
+ *
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "wrong" },
+ * });
+ * await assert.rejects(manager.users.list(), ManagementUnauthorizedError);
+ * ```
+ */
 export class ManagementUnauthorizedError extends ManagementError {
   /** Also for 403 (the user exists but may not do this). */
   constructor(message: string, options: ManagementErrorOptions) {
@@ -49,7 +92,23 @@ export class ManagementUnauthorizedError extends ManagementError {
   }
 }
 
-/** 404: no such user, subscription group or path. */
+/**
+ * 404: no such user, subscription group or path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { createManagementClient, ManagementNotFoundError } from "@photonpump/client/management";
+ *
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * await assert.rejects(manager.subscriptions.info("orders", "no-such-group"), ManagementNotFoundError);
+ * ```
+ */
 export class ManagementNotFoundError extends ManagementError {
   /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
@@ -58,7 +117,27 @@ export class ManagementNotFoundError extends ManagementError {
   }
 }
 
-/** 409: it exists already (a user's login, a subscription group). */
+/**
+ * 409: it exists already (a user's login, a subscription group).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import { createManagementClient, ManagementConflictError } from "@photonpump/client/management";
+ *
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * await manager.users.create({ loginName: "app", password: "secret" });
+ * await assert.rejects(
+ *   manager.users.create({ loginName: "app", password: "again" }),
+ *   (error) => error instanceof ManagementConflictError && error.status === 409,
+ * );
+ * ```
+ */
 export class ManagementConflictError extends ManagementError {
   /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
@@ -67,7 +146,30 @@ export class ManagementConflictError extends ManagementError {
   }
 }
 
-/** 400, 413 or 415: the server refused the request as sent; `reason` says why. */
+/**
+ * 400, 413 or 415: the server refused the request as sent; `reason` says why.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import {
+ *   createManagementClient,
+ *   ManagementBadRequestError,
+ * } from "@photonpump/client/management";
+ *
+ * // A store that accepts request bodies of at most 16 bytes answers 413 to a user creation.
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0, httpMaxBodyBytes: 16 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * await assert.rejects(
+ *   manager.users.create({ loginName: "app", password: "secret" }),
+ *   (error) => error instanceof ManagementBadRequestError && error.status === 413,
+ * );
+ * ```
+ */
 export class ManagementBadRequestError extends ManagementError {
   /** Sets `name`; the fields are {@linkcode ManagementError}'s. */
   constructor(message: string, options: ManagementErrorOptions) {
@@ -76,7 +178,29 @@ export class ManagementBadRequestError extends ManagementError {
   }
 }
 
-/** No usable response: the server is unreachable, TLS failed, it timed out, or it answered 5xx. */
+/**
+ * No usable response: the server is unreachable, TLS failed, it timed out, or it answered 5xx.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ * import {
+ *   createManagementClient,
+ *   ManagementUnavailableError,
+ * } from "@photonpump/client/management";
+ *
+ * // A port nothing listens on (a stopped store's): no response at all.
+ * const store = await startMemoryStore({ port: 0 });
+ * const closedPort = store.port;
+ * await store.close();
+ * await using manager = await createManagementClient({ url: `http://127.0.0.1:${closedPort}` });
+ * await assert.rejects(
+ *   manager.users.list(),
+ *   (error) => error instanceof ManagementUnavailableError && error.status === 0,
+ * );
+ * ```
+ */
 export class ManagementUnavailableError extends ManagementError {
   /** `status` is 0 when no response arrived (network, TLS, timeout). */
   constructor(message: string, options: ManagementErrorOptions) {

@@ -109,11 +109,27 @@ function groupPath(stream: string, group: string, suffix: string): string {
  * The persistent-subscriptions part of the management client.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, newEvent } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
  * import { createManagementClient } from "@photonpump/client/management";
- * await using manager = await createManagementClient({ url: "http://admin:changeit@localhost:2113" });
+ *
+ * const admin = { username: "admin", password: "changeit" };
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using conn = await connect(store.url, { credentials: admin });
+ * await conn.publish("orders", [newEvent("order_placed", { body: { order: 1 } })]);
+ * await conn.createSubscription("billing", "orders", { startFrom: 0 });
+ * await using worker = await conn.connectSubscription("billing", "orders", { autoAck: false });
+ * for await (const event of worker) {
+ *   await worker.nack(event, "park", "payment service down");
+ *   break;
+ * }
+ *
+ * await using manager = await createManagementClient({ url: store.httpUrl!, credentials: admin });
  * const { parkedMessageCount } = await manager.subscriptions.info("orders", "billing");
- * if (parkedMessageCount > 0) await manager.subscriptions.replayParked("orders", "billing");
+ * assert.equal(parkedMessageCount, 1);
+ * await manager.subscriptions.replayParked("orders", "billing");
  * ```
  */
 export class SubscriptionsApi {

@@ -56,10 +56,21 @@ function path(login: string, suffix = ""): string {
  * The users part of the management client.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
  * import { createManagementClient } from "@photonpump/client/management";
- * await using manager = await createManagementClient({ url: "http://admin:changeit@localhost:2113" });
+ *
+ * await using store = await startMemoryStore({ port: 0, httpPort: 0 });
+ * await using manager = await createManagementClient({
+ *   url: store.httpUrl!,
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
  * await manager.users.create({ loginName: "app", password: "secret", groups: ["writers"] });
+ * await manager.users.disable("app");
+ * const app = await manager.users.get("app");
+ * assert.deepEqual(app.groups, ["writers"]);
+ * assert.equal(app.disabled, true);
  * ```
  */
 export class UsersApi {

@@ -52,7 +52,20 @@ export interface CliFlags {
   help: boolean;
 }
 
-/** A command line the server cannot run: the CLI prints the message and exits with status 2. */
+/**
+ * A command line the server cannot run: the CLI prints the message and exits with status 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CliUsageError, parseFlags } from "@photonpump/client/server";
+ *
+ * assert.throws(
+ *   () => parseFlags(["--port", "99999"]),
+ *   new CliUsageError('Invalid --port "99999": expected a port from 0 to 65535'),
+ * );
+ * ```
+ */
 export class CliUsageError extends Error {
   /** `message` is printed as is, so it names the flag and the bad value. */
   constructor(message: string) {
@@ -61,7 +74,24 @@ export class CliUsageError extends Error {
   }
 }
 
-/** The text `--help` prints: every flag with its default. */
+/**
+ * The text `--help` prints: every flag with its default.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runServer, USAGE } from "@photonpump/client/server";
+ *
+ * const out: string[] = [];
+ * const status = await runServer(["--help"], {
+ *   out: (line) => out.push(line),
+ *   err: (line) => out.push(line),
+ *   stopped: () => new Promise(() => {}), // never called for --help
+ * });
+ * assert.equal(status, 0);
+ * assert.deepEqual(out, [USAGE]);
+ * ```
+ */
 export const USAGE: string = `Usage: deno task server [flags]
        deno run -A jsr:@photonpump/client/server [flags]
 
@@ -99,6 +129,19 @@ function portOf(flag: string, text: string): number {
  * Parses `--user login:password[:group,group]`.
  *
  * @throws {CliUsageError} for an empty login or password, an empty group or extra colons
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseUser } from "@photonpump/client/server";
+ *
+ * assert.deepEqual(parseUser("app:secret:writers, readers"), {
+ *   username: "app",
+ *   password: "secret",
+ *   groups: ["writers", "readers"],
+ * });
+ * assert.throws(() => parseUser("app"), /expected login:password\[:group,group\]/);
+ * ```
  */
 export function parseUser(text: string): UserAccount {
   const parts = text.split(":");
@@ -121,6 +164,17 @@ export function parseUser(text: string): UserAccount {
  *
  * @throws {CliUsageError} for an unknown flag, a missing or bad value, a repeated login or half
  *   a TLS pair
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "@photonpump/client/server";
+ *
+ * const flags = parseFlags(["--port=0", "--http-port", "0", "--user", "app:secret"]);
+ * assert.equal(flags.port, 0);
+ * assert.equal(flags.host, "127.0.0.1"); // the default
+ * assert.deepEqual(flags.users, [{ username: "app", password: "secret", groups: [] }]);
+ * ```
  */
 export function parseFlags(args: readonly string[]): CliFlags {
   const flags: CliFlags = {
@@ -249,6 +303,30 @@ const PROCESS_IO: ServerIo = {
 /**
  * Runs the server for `args` until stopped; returns the exit status (0, 1 when it cannot
  * start, 2 for a bad command line).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { runServer } from "@photonpump/client/server";
+ *
+ * // Free ports, and a stop signal of our own instead of SIGINT/SIGTERM.
+ * const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
+ * const { promise: listening, resolve: onListening } = Promise.withResolvers<string>();
+ * const status = runServer(["--port", "0", "--http-port", "0"], {
+ *   out: (line) => {
+ *     const url = line.match(/listening on (tcp:\/\/\S+),/)?.[1];
+ *     if (url) onListening(url);
+ *   },
+ *   err: (line) => console.error(line),
+ *   stopped: () => stopped,
+ * });
+ * const conn = await connect(await listening);
+ * await conn.publishEvent("orders", "order_placed", { body: {} });
+ * await conn.close();
+ * stop("test done");
+ * assert.equal(await status, 0);
+ * ```
  */
 export async function runServer(
   args: readonly string[],

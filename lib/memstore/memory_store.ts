@@ -273,9 +273,18 @@ class RunningMemoryStore implements MemoryStore {
  *
  * @example
  * ```ts
- * import { startMemoryStore } from "./memory_store.ts";
- * await using store = await startMemoryStore({ port: 0 });
- * console.log(store.url); // tcp://127.0.0.1:<port>
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * // port 0 picks a free port; `await using` stops the store (and its connections) at scope end.
+ * await using store = await startMemoryStore({ port: 0, users: { app: "secret" } });
+ * assert.match(store.url, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "app", password: "secret" },
+ * });
+ * await conn.publishEvent("orders", "order_placed", { body: { order: 1 } });
+ * assert.equal(store.connectionCount, 1);
  * ```
  */
 export function startMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {

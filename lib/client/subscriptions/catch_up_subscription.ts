@@ -62,7 +62,35 @@ export interface CatchUpSpec {
 /** Where a catch-up subscription is: reading history, or delivering live events. */
 export type CatchUpPhase = "reading" | "live" | "ended";
 
-/** A catch-up subscription; `phase` shows whether it is reading history or live. */
+/**
+ * A catch-up subscription; `phase` shows whether it is reading history or live.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CatchUpSubscription, connect, newEvent } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await conn.publish("orders", [newEvent("order_placed"), newEvent("order_paid")]);
+ *
+ * const { promise: live, resolve: onLive } = Promise.withResolvers<void>();
+ * // subscribeTo with `startFrom` returns a CatchUpSubscription.
+ * await using subscription = (await conn.subscribeTo("orders", {
+ *   startFrom: 0,
+ *   onLive,
+ * })) as CatchUpSubscription;
+ * await live; // the history is read (and buffered for us): live events come next
+ * assert.equal(subscription.phase, "live");
+ * const types: string[] = [];
+ * for await (const event of subscription) {
+ *   types.push(event.type);
+ *   if (types.length === 2) break;
+ * }
+ * assert.deepEqual(types, ["order_placed", "order_paid"]);
+ * ```
+ */
 export class CatchUpSubscription extends Subscription {
   readonly #driver: CatchUpDriver;
 

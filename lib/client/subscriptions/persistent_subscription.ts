@@ -178,16 +178,30 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
  * `retryCount`) plus `ack()` and `nack()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, newEvent } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url, {
+ *   credentials: { username: "admin", password: "changeit" },
+ * });
+ * await conn.publish("orders", [newEvent("order_placed", { body: { order: 1 } })]);
+ * await conn.createSubscription("workers", "orders", { startFrom: 0 });
+ *
  * await using subscription = await conn.connectSubscription("workers", "orders", { autoAck: false });
+ * const deliveries: number[] = [];
  * for await (const event of subscription) {
- *   try {
- *     await handle(event);
+ *   deliveries.push(event.retryCount);
+ *   if (event.retryCount === 0) {
+ *     await subscription.nack(event, "retry", "database busy"); // delivered again
+ *   } else {
  *     await subscription.ack(event);
- *   } catch (error) {
- *     await subscription.nack(event, "retry", String(error));
+ *     break;
  *   }
  * }
+ * assert.deepEqual(deliveries, [0, 1]);
  * ```
  */
 export class PersistentSubscription extends Subscription {

@@ -26,12 +26,21 @@ export interface SubscriptionControl {
  * before it have been delivered.
  *
  * @example
- * ```ts ignore
- * await using subscription = await conn.subscribeTo("orders");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryStore } from "@photonpump/client/memstore";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * await using conn = await connect(store.url);
+ * await using subscription = await conn.subscribeTo("orders"); // volatile: new events only
+ * await conn.publishEvent("orders", "order_placed", { body: {} });
  * for await (const event of subscription) {
- *   console.log(event.type, subscription.lastEventNumber);
+ *   assert.equal(event.type, "order_placed");
+ *   assert.equal(subscription.lastEventNumber, 0n);
+ *   break; // leaving the loop unsubscribes
  * }
- * console.log((await subscription.dropped).reason);
+ * assert.equal((await subscription.dropped).reason, "unsubscribed");
  * ```
  */
 export class Subscription extends ReadableStream<ResolvedEvent> {

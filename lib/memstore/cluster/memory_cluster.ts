@@ -287,12 +287,21 @@ class RunningMemoryCluster implements MemoryCluster {
  *
  * @example
  * ```ts
- * import { startMemoryCluster } from "./memory_cluster.ts";
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
+ * import { startMemoryCluster } from "@photonpump/client/memstore";
  *
  * await using cluster = await startMemoryCluster({ nodes: 3 });
- * console.log(cluster.leader?.url, cluster.gossipSeeds);
- * await cluster.killLeader(); // another node becomes leader
- * console.log(cluster.leader?.index); // 1
+ * await using conn = await connect({
+ *   discovery: { seeds: [...cluster.gossipSeeds], preference: "leader" },
+ *   reconnection: { delay: 50, maxAttempts: 10 },
+ * });
+ * await conn.publishEvent("shipments", "shipment_sent", { body: { parcel: 1 } });
+ * const first = cluster.leader;
+ * await cluster.killLeader(); // the others elect a new leader; the client fails over to it
+ * assert.notEqual(cluster.leader, first);
+ * await conn.publishEvent("shipments", "shipment_sent", { body: { parcel: 2 } });
+ * assert.equal((await conn.get("shipments")).length, 2);
  * ```
  */
 export function startMemoryCluster(options: MemoryClusterOptions = {}): Promise<MemoryCluster> {
