@@ -9,7 +9,7 @@
 import type { CallOptions } from "./call_options.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { ConnectionState } from "./connection_state.ts";
-import type { EventData } from "./new_event.ts";
+import type { EventBody, EventData } from "./new_event.ts";
 import type { OperationExecutor } from "./executor.ts";
 import {
   get,
@@ -190,10 +190,10 @@ export class Client {
    * );
    * ```
    */
-  publishEvent(
+  publishEvent<T = EventBody>(
     stream: string,
     type: string,
-    options?: PublishEventOptions,
+    options?: PublishEventOptions<T>,
   ): Promise<WriteResult> {
     return publishEvent(this.#context, stream, type, options);
   }

@@ -24,15 +24,21 @@ export interface EventData {
   readonly isJson: boolean;
 }
 
-/** A body or metadata: a JSON-serialisable value, or raw bytes sent as binary. */
-export type EventBody = Uint8Array | unknown;
+/**
+ * A body or metadata: a JSON-serialisable value, a string of JSON text (sent as is), or binary
+ * (`Uint8Array`, `ArrayBuffer`, any typed array) sent as is.
+ */
+export type EventBody = Uint8Array | ArrayBuffer | ArrayBufferView | string | unknown;
 
-/** Options of {@linkcode newEvent}. */
-export interface NewEventOptions {
-  /** The body (JSON-serialisable value or `Uint8Array`). Alias of `body`. */
-  readonly data?: EventBody;
-  /** The body (JSON-serialisable value or `Uint8Array`). Alias of `data`. */
-  readonly body?: EventBody;
+/**
+ * Options of {@linkcode newEvent}; `T` types the body, e.g.
+ * `newEvent<PlayerCreated>("player_created", { body })`.
+ */
+export interface NewEventOptions<T = EventBody> {
+  /** The body (see {@linkcode EventBody}). Alias of `body`. */
+  readonly data?: T;
+  /** The body (see {@linkcode EventBody}). Alias of `data`. */
+  readonly body?: T;
   /** Metadata (JSON-serialisable value or `Uint8Array`). */
   readonly metadata?: EventBody;
   /** The event id (default: a fresh random GUID). */
@@ -43,25 +49,92 @@ const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 const NEW_EVENT_KEYS = new Set(["data", "body", "metadata", "id"]);
 
+/** Names what JSON cannot represent faithfully in `value`, or `undefined` when it can. */
+function unfaithful(value: unknown, seen: Set<object>, path: string): string | undefined {
+  switch (typeof value) {
+    case "bigint":
+      return `a BigInt at ${path}`;
+    case "function":
+      return `a function at ${path}`;
+    case "symbol":
+      return `a symbol at ${path}`;
+    case "number":
+      return Number.isFinite(value) ? undefined : `the number ${value} at ${path}`;
+    case "object": {
+      if (value === null) return undefined;
+      if (value instanceof Map) return `a Map at ${path}`;
+      if (value instanceof Set) return `a Set at ${path}`;
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        return `binary data at ${path} (give binary as the whole body)`;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return undefined;
+      if (seen.has(value)) return `a cycle at ${path}`;
+      seen.add(value);
+      try {
+        for (const [key, child] of Object.entries(value)) {
+          const found = unfaithful(
+            child,
+            seen,
+            Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
+          );
+          if (found) return found;
+        }
+      } finally {
+        seen.delete(value);
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /**
- * Serialises a body: `Uint8Array` as is (binary), anything else as JSON.
+ * Serialises a body:
  *
- * @throws {TypeError} when the value cannot be serialised as JSON
+ * - a `Uint8Array`, `ArrayBuffer` or other typed array is binary, sent as is;
+ * - a string is JSON text, sent as is (not encoded a second time), after checking it parses;
+ * - anything else is serialised as JSON. What JSON cannot represent faithfully (a `Map`, a `Set`,
+ *   a `BigInt`, a function, a cycle, a non-finite number) is refused, naming it and where it is.
+ *
+ * @throws {TypeError} for a string that is not JSON and for values JSON cannot represent
+ *
+ * @example
+ * ```ts
+ * import { serializeBody } from "./new_event.ts";
+ * console.log(serializeBody('{"a":1}', "body").isJson); // true
+ * console.log(serializeBody(new ArrayBuffer(2), "body").isJson); // false
+ * ```
  */
 export function serializeBody(
   value: EventBody,
   what: string,
 ): { bytes: Uint8Array; isJson: boolean } {
   if (value instanceof Uint8Array) return { bytes: value, isJson: false };
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (cause) {
-    throw new TypeError(
-      `Cannot serialise the ${what} as JSON: ${cause instanceof Error ? cause.message : cause}`,
-      { cause },
-    );
+  if (value instanceof ArrayBuffer) return { bytes: new Uint8Array(value), isJson: false };
+  if (ArrayBuffer.isView(value)) {
+    return {
+      bytes: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+      isJson: false,
+    };
   }
+  if (typeof value === "string") {
+    try {
+      JSON.parse(value);
+    } catch (cause) {
+      throw new TypeError(
+        `Invalid ${what}: a string body is sent as JSON text and must parse as JSON ` +
+          `(give bytes for text that is not JSON)`,
+        { cause },
+      );
+    }
+    return { bytes: utf8.encode(value), isJson: true };
+  }
+  const problem = unfaithful(value, new Set(), "the top");
+  if (problem) {
+    throw new TypeError(`Cannot serialise the ${what} as JSON: it holds ${problem}`);
+  }
+  const text = JSON.stringify(value);
   if (text === undefined) {
     throw new TypeError(`Cannot serialise the ${what} as JSON: ${typeof value} is not JSON`);
   }
@@ -92,7 +165,10 @@ export function serializeBody(
  * assert.equal((await conn.get("adventure")).length, 1);
  * ```
  */
-export function newEvent(type: string, options: NewEventOptions = {}): EventData {
+export function newEvent<T = EventBody>(
+  type: string,
+  options: NewEventOptions<T> = {},
+): EventData {
   if (typeof type !== "string" || type.length === 0) {
     throw new TypeError("Invalid event type: expected a non-empty string");
   }

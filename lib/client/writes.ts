@@ -34,12 +34,12 @@ import {
   type WriteResult,
 } from "./write_operations.ts";
 
-/** Options of `Client.publishEvent`. */
-export interface PublishEventOptions extends CallOptions {
-  /** The body: a JSON-serialisable value, or `Uint8Array` for binary. */
-  readonly body?: EventBody;
+/** Options of `Client.publishEvent`; `T` types the body. */
+export interface PublishEventOptions<T = EventBody> extends CallOptions {
+  /** The body: a JSON value, JSON text as a string, or binary (see `EventBody`). */
+  readonly body?: T;
   /** Alias of `body`. */
-  readonly data?: EventBody;
+  readonly data?: T;
   /** Metadata: a JSON-serialisable value, or `Uint8Array`. */
   readonly metadata?: EventBody;
   /** The event id (default: a fresh GUID). */
@@ -109,11 +109,11 @@ export async function ping(context: ClientContext, options?: CallOptions): Promi
  * await publishEvent(context, "adventure", "player_created", { body: { name: "Gil" } });
  * ```
  */
-export async function publishEvent(
+export async function publishEvent<T = EventBody>(
   context: ClientContext,
   stream: string,
   type: string,
-  options?: PublishEventOptions,
+  options?: PublishEventOptions<T>,
 ): Promise<WriteResult> {
   const call = checkOptions("publishEvent", options, [
     "body",

@@ -12,7 +12,7 @@ Deno.test({
     assert.equal(text(event.data), '{"name":"Gil"}');
     assert.equal(text(event.metadata), '{"by":"me"}');
     assert.match(event.id, /^[0-9a-f-]{36}$/);
-    assert.equal(newEvent("t", { data: "x" }).isJson, true);
+    assert.equal(newEvent("t", { data: '"x"' }).isJson, true);
     assert.notEqual(newEvent("t").id, newEvent("t").id);
   },
 });
