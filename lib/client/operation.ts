@@ -71,6 +71,12 @@ export interface Operation<T> {
   readonly credentials: Credentials | undefined;
   /** Settles when the operation succeeds or fails (for subscriptions: when confirmed). */
   readonly result: Promise<T>;
+  /**
+   * A confirmed subscription that is sent again on the next connection when its connection is
+   * lost (volatile and persistent subscriptions), instead of failing. It then sees a second
+   * confirmation. Default false.
+   */
+  readonly resubscribes?: boolean;
   /** Builds the request; called once per attempt, so it must be repeatable. */
   createRequest(): OutgoingRequest;
   /**

@@ -251,9 +251,10 @@ export class ReconnectingExecutor implements OperationExecutor {
       case "keep":
         return;
       case "attach":
-        if (state.kind === "sent") {
-          this.#table.move(entry, { kind: "attached", connection: state.connection });
-        }
+        if (state.kind !== "sent") return;
+        // A resubscription counts its own attempts afresh.
+        entry.attempts = 0;
+        this.#table.move(entry, { kind: "attached", connection: state.connection });
         return;
       case "forget":
         if (state.kind === "sent" || state.kind === "attached") {
@@ -292,6 +293,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       name: entry.operation.name,
       attempts: entry.attempts,
       attached: entry.state.kind === "attached",
+      resubscribes: entry.operation.resubscribes === true,
       closing: this.#closed !== undefined,
     };
     this.#apply(entry, decide(facts, outcome, this.#settings.retry));

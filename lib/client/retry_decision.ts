@@ -37,6 +37,8 @@ export interface OperationFacts {
   readonly attempts: number;
   /** A confirmed subscription, attached to the connection that carried it. */
   readonly attached: boolean;
+  /** An attached subscription that is re-sent after its connection is lost. */
+  readonly resubscribes: boolean;
   /** The executor is closing: nothing is re-sent. */
   readonly closing: boolean;
 }
@@ -71,8 +73,9 @@ const REQUEUE: Action = { kind: "requeue" };
  *
  * - `complete`/`continue`/`confirmed` forget, keep or attach it.
  * - A closing executor fails whatever is left with `ConnectionClosedError`.
- * - An attached subscription whose connection is lost, or that is told to retry, fails with that
- *   error (the subscription decides for itself how to resume).
+ * - An attached subscription whose connection is lost is queued for the next connection when it
+ *   `resubscribes` (volatile, persistent); otherwise, or when it is told to retry, it fails with
+ *   that error (a catch-up subscription resumes by itself).
  * - A failure {@linkcode isRetriable} says no to fails with its error.
  * - When `maxRetries` re-sends were made it fails with `RetriesExhaustedError` (with 0 retries,
  *   the attempt's own error: there is nothing "exhausted").
@@ -84,7 +87,7 @@ const REQUEUE: Action = { kind: "requeue" };
  * import { decide } from "./retry_decision.ts";
  * import { NotHandledError } from "../errors.ts";
  * const action = decide(
- *   { name: "WriteEvents", attempts: 1, attached: false, closing: false },
+ *   { name: "WriteEvents", attempts: 1, attached: false, resubscribes: false, closing: false },
  *   { kind: "retry", error: new NotHandledError("TooBusy") },
  *   { maxRetries: 10, retryDelay: 200 },
  * );
@@ -109,6 +112,7 @@ export function decide(facts: OperationFacts, outcome: Outcome, policy: RetryPol
         : new ConnectionClosedError("The connection is closed", { cause: error }),
     };
   }
+  if (facts.attached && facts.resubscribes && outcome.kind === "lost") return REQUEUE;
   if (facts.attached || !isRetriable(error)) return { kind: "fail", error };
   if (facts.attempts > policy.maxRetries) {
     return {

@@ -20,7 +20,13 @@ import {
 
 const unit = { permissions: "none" } as const;
 const policy = { maxRetries: 2, retryDelay: 200 };
-const first: OperationFacts = { name: "WriteEvents", attempts: 1, attached: false, closing: false };
+const first: OperationFacts = {
+  name: "WriteEvents",
+  attempts: 1,
+  attached: false,
+  resubscribes: false,
+  closing: false,
+};
 const lost = { kind: "lost", error: new ConnectionClosedError("gone") } as const;
 const busy = { kind: "retry", error: new NotHandledError("TooBusy") } as const;
 const leader = { plain: { hostname: "10.0.0.2", port: 1113 }, secure: undefined };

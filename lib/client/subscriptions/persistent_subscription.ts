@@ -39,7 +39,7 @@ import {
 import { fromResolvedIndexedEvent, type ResolvedEvent } from "../resolved_event.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
 import { fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
-import type { LiveSink } from "./subscribe_operation.ts";
+import type { LiveSink, SubscriptionGap } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -86,6 +86,10 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
   #reject!: (error: Error) => void;
   #confirmed = false;
   #ended = false;
+  #resubscriptions = 0;
+  #last: ResolvedEvent | undefined;
+  /** Reconnected consumers get the messages in flight again from the server. */
+  readonly resubscribes = true;
 
   constructor(request: ConnectRequest, sink: Omit<LiveSink, "checkpoint">) {
     this.#request = request;
@@ -117,19 +121,29 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
     switch (message.command) {
       case TcpCommand.PersistentSubscriptionConfirmation: {
         const m = bodyOf(message, PersistentSubscriptionConfirmationSchema);
+        if (this.#confirmed) {
+          this.#resubscriptions++;
+          this.#sink.resubscribed?.({
+            resubscriptions: this.#resubscriptions,
+            lastEventNumber: this.#last?.originalEventNumber,
+            lastPosition: this.#last?.position,
+            resumedAtEventNumber: m.lastEventNumber,
+            resumedAtCommitPosition: undefined,
+          });
+          return CONFIRMED;
+        }
         this.#confirmed = true;
         this.#resolve({ subscriptionId: m.subscriptionId, lastEventNumber: m.lastEventNumber });
         return CONFIRMED;
       }
       case TcpCommand.PersistentSubscriptionStreamEventAppeared: {
         const m = bodyOf(message, PersistentSubscriptionStreamEventAppearedSchema);
-        this.#sink.event(
-          fromResolvedIndexedEvent(
-            m.event,
-            "PersistentSubscriptionStreamEventAppeared",
-            m.retryCount,
-          ),
+        this.#last = fromResolvedIndexedEvent(
+          m.event,
+          "PersistentSubscriptionStreamEventAppeared",
+          m.retryCount,
         );
+        this.#sink.event(this.#last);
         return CONTINUE;
       }
       case TcpCommand.SubscriptionDropped: {
@@ -294,6 +308,8 @@ function idsOf(events: ResolvedEvent | readonly ResolvedEvent[]): string[] {
 export interface PersistentConnectSpec extends ConnectRequest {
   /** Acknowledge each event when the consumer asks for the next (default true). */
   readonly autoAck: boolean;
+  /** Called each time the consumer was connected again after a lost connection. */
+  readonly onResubscribed?: (gap: SubscriptionGap) => void;
 }
 
 /**
@@ -318,6 +334,7 @@ export async function connectPersistentSubscription(
   let resolveEnded!: () => void;
   const operationEnded = new Promise<void>((resolve) => resolveEnded = resolve);
   const operation = new ConnectOperation(spec, {
+    resubscribed: (gap) => spec.onResubscribed?.(gap),
     event(event) {
       if (queue.push(event) || queue.ended) return;
       // The server sends at most bufferSize unacknowledged messages; more means redeliveries

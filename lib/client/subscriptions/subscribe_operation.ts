@@ -46,6 +46,26 @@ export interface LiveSink {
   checkpoint(position: Position): void;
   /** The subscription ended; called once. */
   dropped(drop: SubscriptionDrop): void;
+  /** The subscription was re-established on a new connection (resubscribing ones only). */
+  resubscribed?(gap: SubscriptionGap): void;
+}
+
+/**
+ * What a resubscribed subscription missed. A volatile subscription is live-only: events written
+ * while it had no connection are not delivered. Those after `lastEventNumber` (or
+ * `lastPosition`) up to `resumedAtEventNumber` (or `resumedAtCommitPosition`) were missed.
+ */
+export interface SubscriptionGap {
+  /** How many times the subscription was re-established so far (1 the first time). */
+  readonly resubscriptions: number;
+  /** The last event number received before the connection was lost (stream subscriptions). */
+  readonly lastEventNumber: bigint | undefined;
+  /** The `$all` position of the last event received before, where the server reports one. */
+  readonly lastPosition: Position | undefined;
+  /** The stream's last event number when it was re-established (absent for `$all`). */
+  readonly resumedAtEventNumber: bigint | undefined;
+  /** The last commit position when it was re-established (absent for persistent ones). */
+  readonly resumedAtCommitPosition: bigint | undefined;
 }
 
 /** What to subscribe to. */
@@ -60,6 +80,11 @@ export interface SubscribeRequest {
   readonly checkpointInterval?: number;
   /** Credentials for the auth block. */
   readonly credentials?: Credentials;
+  /**
+   * Re-subscribe on the next connection when the connection is lost (volatile subscriptions);
+   * catch-up subscriptions resume by themselves and leave it unset.
+   */
+  readonly resubscribe?: boolean;
 }
 
 /** The server's SubscriptionConfirmation. */
@@ -105,6 +130,8 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
   readonly name: string;
   /** The credentials sent with it. */
   readonly credentials: Credentials | undefined;
+  /** Whether it is re-sent after a lost connection. */
+  readonly resubscribes: boolean;
   /** Settles with the confirmation, or rejects if the subscription ends before it. */
   readonly result: Promise<SubscriptionConfirmation>;
   readonly #request: SubscribeRequest;
@@ -114,12 +141,16 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
   #reject!: (error: Error) => void;
   #confirmed = false;
   #ended = false;
+  #resubscriptions = 0;
+  /** The last event received (named by a resubscription's gap). */
+  #last: ResolvedEvent | undefined;
 
   /** Creates the operation. */
   constructor(request: SubscribeRequest, sink: LiveSink) {
     this.#request = request;
     this.#sink = sink;
     this.credentials = request.credentials;
+    this.resubscribes = request.resubscribe === true;
     this.name = request.filter ? "FilteredSubscribeToStream" : "SubscribeToStream";
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
@@ -161,6 +192,19 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
     switch (message.command) {
       case TcpCommand.SubscriptionConfirmation: {
         const confirmation = bodyOf(message, SubscriptionConfirmationSchema);
+        if (this.#confirmed) {
+          this.#resubscriptions++;
+          this.#sink.resubscribed?.({
+            resubscriptions: this.#resubscriptions,
+            lastEventNumber: this.#last?.originalEventNumber,
+            lastPosition: this.#last?.position,
+            resumedAtEventNumber: this.#request.stream === ""
+              ? undefined
+              : confirmation.lastEventNumber,
+            resumedAtCommitPosition: confirmation.lastCommitPosition,
+          });
+          return CONFIRMED;
+        }
         this.#confirmed = true;
         this.#resolve({
           lastCommitPosition: confirmation.lastCommitPosition,
@@ -170,7 +214,8 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
       }
       case TcpCommand.StreamEventAppeared: {
         const appeared = bodyOf(message, StreamEventAppearedSchema);
-        this.#sink.event(fromResolvedEventMessage(appeared.event, "StreamEventAppeared"));
+        this.#last = fromResolvedEventMessage(appeared.event, "StreamEventAppeared");
+        this.#sink.event(this.#last);
         return CONTINUE;
       }
       case TcpCommand.CheckpointReached: {

@@ -22,6 +22,7 @@ import { type ClientContext, credentialsFor, requireLeaderFor, run } from "../cl
 import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import type { Subscription } from "./subscription.ts";
+import type { SubscriptionGap } from "./subscribe_operation.ts";
 import { startCatchUpSubscription } from "./catch_up_subscription.ts";
 import { toBigInt } from "../expected_version.ts";
 import {
@@ -46,6 +47,13 @@ export interface SubscriptionOptions extends CallOptions {
   readonly bufferSize?: number;
   /** Catch-up only: called each time the subscription has caught up and goes live. */
   readonly onLive?: () => void;
+  /**
+   * Volatile only: called each time the subscription was re-established after a lost
+   * connection, with what it missed (a volatile subscription delivers live events only: those
+   * written while it had no connection are not delivered). Without reconnection, or when it is
+   * exhausted, the subscription drops with `"connection-lost"` instead.
+   */
+  readonly onResubscribed?: (gap: SubscriptionGap) => void;
 }
 
 /** Options of `Client.subscribeTo`. */
@@ -80,7 +88,14 @@ export const DEFAULT_BATCH_SIZE = 100;
 /** Default `checkpointInterval` of filtered subscriptions. */
 export const DEFAULT_CHECKPOINT_INTERVAL = 32;
 
-const COMMON_KEYS = ["resolveLinks", "bufferSize", "startFrom", "batchSize", "onLive"];
+const COMMON_KEYS = [
+  "resolveLinks",
+  "bufferSize",
+  "startFrom",
+  "batchSize",
+  "onLive",
+  "onResubscribed",
+];
 
 /**
  * Subscribes to a stream: volatile without `startFrom`, catch-up (history from `startFrom`, then
@@ -109,7 +124,13 @@ export async function subscribeTo(
   if (call.startFrom === undefined) {
     return await startVolatileSubscription(
       executor,
-      { stream, resolveLinks, bufferSize, credentials },
+      {
+        stream,
+        resolveLinks,
+        bufferSize,
+        credentials,
+        onResubscribed: checkCallback(call.onResubscribed, "onResubscribed", "subscribeTo"),
+      },
       { signal: call.signal, timeout: call.timeout },
     );
   }
@@ -180,6 +201,7 @@ export async function subscribeToAll(
         filter,
         checkpointInterval,
         onCheckpoint: call.onCheckpoint,
+        onResubscribed: checkCallback(call.onResubscribed, "onResubscribed", method),
       },
       { signal: call.signal, timeout: call.timeout },
     );
@@ -212,6 +234,14 @@ export interface ConnectSubscriptionOptions extends CallOptions {
    * `for await` loop early naks the event in hand with `"retry"`.
    */
   readonly autoAck?: boolean;
+  /**
+   * Called each time the consumer was connected to the group again after a lost connection.
+   * The server redelivers the messages that were in flight (their `retryCount` grows); acks and
+   * naks of messages received before the loss go out on the new connection, where the server
+   * ignores the ids it no longer has in flight, and fail with `ConnectionClosedError` while there
+   * is no connection.
+   */
+  readonly onResubscribed?: (gap: SubscriptionGap) => void;
 }
 
 /** Default `bufferSize` of persistent subscriptions (photon-pump's and .NET's). */
@@ -316,7 +346,7 @@ export async function connectSubscription(
   options?: ConnectSubscriptionOptions,
 ): Promise<PersistentSubscription> {
   const method = "connectSubscription";
-  const call = checkOptions(method, options, ["bufferSize", "autoAck"]);
+  const call = checkOptions(method, options, ["bufferSize", "autoAck", "onResubscribed"]);
   checkGroup(group, method);
   checkStream(stream, method);
   const bufferSize = checkCount(
@@ -328,7 +358,14 @@ export async function connectSubscription(
   const autoAck = checkBoolean(call.autoAck, "autoAck", method) ?? true;
   return await connectPersistentSubscription(
     context.executor,
-    { group, stream, bufferSize, autoAck, credentials: credentialsFor(context, call) },
+    {
+      group,
+      stream,
+      bufferSize,
+      autoAck,
+      credentials: credentialsFor(context, call),
+      onResubscribed: checkCallback(call.onResubscribed, "onResubscribed", method),
+    },
     { signal: call.signal, timeout: call.timeout },
   );
 }

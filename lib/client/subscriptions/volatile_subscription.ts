@@ -11,7 +11,11 @@ import type { Position } from "../position.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
 import { SubscriptionDroppedError } from "../../errors.ts";
-import { SubscribeOperation, type SubscribeRequest } from "./subscribe_operation.ts";
+import {
+  SubscribeOperation,
+  type SubscribeRequest,
+  type SubscriptionGap,
+} from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -22,6 +26,8 @@ export interface VolatileSubscriptionSpec extends SubscribeRequest {
   readonly bufferSize: number;
   /** Called for each checkpoint of a filtered subscription, in order with the events. */
   readonly onCheckpoint?: (position: Position) => void;
+  /** Called each time the subscription was re-established after a lost connection. */
+  readonly onResubscribed?: (gap: SubscriptionGap) => void;
 }
 
 /**
@@ -47,7 +53,8 @@ export async function startVolatileSubscription(
   const queue = new DeliveryQueue(name, spec.bufferSize);
   let resolveEnded!: () => void;
   const operationEnded = new Promise<void>((resolve) => resolveEnded = resolve);
-  const operation = new SubscribeOperation(spec, {
+  const operation = new SubscribeOperation({ ...spec, resubscribe: true }, {
+    resubscribed: (gap) => spec.onResubscribed?.(gap),
     event(event) {
       if (queue.push(event) || queue.ended) return;
       queue.finish({
