@@ -300,6 +300,15 @@ const PROCESS_IO: ServerIo = {
   stopped: processSignals,
 };
 
+/** The ports that may be taken: a port 0 (any free one) cannot be, so it is not named. */
+function addressesInUse(flags: CliFlags): string {
+  const ports = [
+    flags.port !== 0 ? `TCP port ${flags.port}` : undefined,
+    flags.httpPort !== 0 ? `HTTP port ${flags.httpPort}` : undefined,
+  ].filter((p) => p !== undefined);
+  return ports.length > 0 ? ports.join(" or ") : "an address";
+}
+
 /**
  * Runs the server for `args` until stopped; returns the exit status (0, 1 when it cannot
  * start, 2 for a bad command line).
@@ -366,9 +375,10 @@ export async function runServer(
   } catch (error) {
     io.err(
       error instanceof Deno.errors.AddrInUse
-        ? `Cannot start the memstore: TCP port ${flags.port} or HTTP port ${flags.httpPort} on ` +
-          `"${flags.host}" is already in use (is another EventStore running?); ` +
-          `choose others with --port and --http-port`
+        ? `Cannot start the memstore: ${
+          addressesInUse(flags)
+        } on "${flags.host}" is already in use ` +
+          `(is another EventStore running?); choose others with --port and --http-port`
         : `Cannot start the memstore: ${error instanceof Error ? error.message : error}`,
     );
     return 1;
