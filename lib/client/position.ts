@@ -33,7 +33,10 @@ export class Position {
   /** The end of the log: (-1, -1). */
   static readonly end: Position = new Position(-1n, -1n);
 
-  /** Creates a position. */
+  /**
+   * A position as the server reports it (both offsets in bytes of its transaction log); you
+   * rarely build one yourself: store a read's or write's `position` and pass it back.
+   */
   constructor(
     /** The commit position. */
     readonly commit: bigint,

@@ -38,9 +38,14 @@ export type Dialer = (endpoint: Endpoint, options: DialOptions) => Promise<Duple
  * Wraps a Deno connection as a {@linkcode Duplex}.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { socketDuplex } from "./transport.ts";
- * const duplex = socketDuplex(await Deno.connect({ hostname: "localhost", port: 1113 }));
+ * import { startMemoryStore } from "../memstore/mod.ts";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * const duplex = socketDuplex(await Deno.connect({ hostname: store.hostname, port: store.port }));
+ * duplex.close();
+ * duplex.close(); // a no-op
  * ```
  */
 export function socketDuplex(conn: Deno.Conn): Duplex {
@@ -65,11 +70,14 @@ export function socketDuplex(conn: Deno.Conn): Duplex {
  * off: packages are small and latency matters more than coalescing.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { tcpDialer } from "./transport.ts";
- * const duplex = await tcpDialer({ hostname: "localhost", port: 1113 }, {
+ * import { startMemoryStore } from "../memstore/mod.ts";
+ *
+ * await using store = await startMemoryStore({ port: 0 });
+ * const duplex = await tcpDialer({ hostname: store.hostname, port: store.port }, {
  *   tls: undefined,
- *   signal: AbortSignal.timeout(1000),
+ *   signal: new AbortController().signal,
  * });
  * duplex.close();
  * ```

@@ -25,7 +25,8 @@ export interface ManagementClient extends AsyncDisposable {
 }
 
 /**
- * Creates a management client.
+ * Resolves the options once (reading `caFile` now, defaulting `timeoutMs` to 10 000 ms per
+ * request); no request is sent until the first call. Requests are not retried.
  *
  * @throws {TypeError} for a URL that is not `http(s)://` or a bad timeout
  *

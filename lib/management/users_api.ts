@@ -94,7 +94,7 @@ export class UsersApi {
   }
 
   /**
-   * One account.
+   * One account (never its password).
    *
    * @throws {ManagementNotFoundError} when there is no such login
    */
@@ -143,7 +143,11 @@ export class UsersApi {
     });
   }
 
-  /** Deletes an account. */
+  /**
+   * Deletes an account; TCP logins use the same accounts, so its TCP credentials stop working too.
+   *
+   * @throws {ManagementNotFoundError} when there is no such login
+   */
   async delete(loginName: string, options: ManagementCallOptions = {}): Promise<void> {
     await this.#transport.send({
       ...options,

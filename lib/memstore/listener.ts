@@ -48,9 +48,19 @@ function toDuplex(conn: Deno.Conn): Duplex {
  * Listens on TCP (or TLS) and hands every accepted connection to `onConnection`.
  *
  * @example
- * ```ts ignore
- * const listener = listen({ hostname: "127.0.0.1", port: 0 }, (duplex) => duplex.close());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listen } from "./listener.ts";
+ *
+ * const remotes: string[] = [];
+ * const listener = listen({ hostname: "127.0.0.1", port: 0 }, (duplex, remote) => {
+ *   remotes.push(remote);
+ *   duplex.close();
+ * });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+ * assert.equal(await conn.readable.getReader().read().then((r) => r.done), true); // closed by us
  * await listener.close();
+ * assert.equal(remotes.length, 1);
  * ```
  */
 export function listen(

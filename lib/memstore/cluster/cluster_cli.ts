@@ -98,9 +98,15 @@ export function parseClusterFlags(args: readonly string[]): ClusterCliFlags {
  * gossip seeds.
  *
  * @example
- * ```ts ignore
- * console.log(clusterStatus(cluster));
- * // node 0 Leader alive tcp://127.0.0.1:40001 gossip http://127.0.0.1:40002 ...
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clusterStatus } from "./cluster_cli.ts";
+ * import { startMemoryCluster } from "./memory_cluster.ts";
+ *
+ * await using cluster = await startMemoryCluster({ nodes: 3 });
+ * const lines = clusterStatus(cluster).split("\n");
+ * assert.match(lines[0], /^node 0 Leader alive tcp:\/\/127\.0\.0\.1:\d+ gossip /);
+ * assert.match(lines[3], /^gossip seeds: /);
  * ```
  */
 export function clusterStatus(cluster: MemoryCluster): string {
@@ -115,8 +121,15 @@ export function clusterStatus(cluster: MemoryCluster): string {
  * Runs one stdin command against the cluster and returns what to print.
  *
  * @example
- * ```ts ignore
- * console.log(await runClusterCommand(cluster, "kill-leader"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runClusterCommand } from "./cluster_cli.ts";
+ * import { startMemoryCluster } from "./memory_cluster.ts";
+ *
+ * await using cluster = await startMemoryCluster({ nodes: 3 });
+ * const before = cluster.leader;
+ * await runClusterCommand(cluster, "kill-leader");
+ * assert.notEqual(cluster.leader, before);
  * ```
  */
 export async function runClusterCommand(cluster: MemoryCluster, line: string): Promise<string> {

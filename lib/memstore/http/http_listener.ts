@@ -41,10 +41,13 @@ export interface HttpListener {
  * @throws {Deno.errors.AddrInUse} when the port is taken
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { serveHttp } from "./http_listener.ts";
+ *
  * const listener = serveHttp({ hostname: "127.0.0.1", port: 0 }, () => new Response("ok"));
- * console.log(`http://127.0.0.1:${listener.port}/`);
+ * const response = await fetch(`http://127.0.0.1:${listener.port}/`);
+ * assert.equal(await response.text(), "ok");
  * await listener.close();
  * ```
  */
