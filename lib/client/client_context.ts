@@ -27,11 +27,6 @@ export interface ClientContext {
 
 /**
  * Runs `operation` with the call's signal and timeout.
- *
- * @example
- * ```ts ignore
- * const slice = await run(context, readStreamOperation(...), call);
- * ```
  */
 export function run<T>(
   context: ClientContext,
@@ -43,11 +38,6 @@ export function run<T>(
 
 /**
  * The credentials a call runs with: its own, else the connection's default.
- *
- * @example
- * ```ts ignore
- * const credentials = credentialsFor(context, call);
- * ```
  */
 export function credentialsFor(
   context: ClientContext,
@@ -58,11 +48,6 @@ export function credentialsFor(
 
 /**
  * The `requireLeader` a call runs with: its own, else the connection's default.
- *
- * @example
- * ```ts ignore
- * const requireLeader = requireLeaderFor(context, call);
- * ```
  */
 export function requireLeaderFor(context: ClientContext, call: CallOptions): boolean {
   return call.requireLeader ?? context.calls.requireLeader;
@@ -70,11 +55,6 @@ export function requireLeaderFor(context: ClientContext, call: CallOptions): boo
 
 /**
  * The write context of a call on `stream`.
- *
- * @example
- * ```ts ignore
- * const write = writeContext(context, "orders", ExpectedVersion.Any, call);
- * ```
  */
 export function writeContext(
   context: ClientContext,
@@ -92,11 +72,6 @@ export function writeContext(
 
 /**
  * The read context of a call (links resolved unless it says otherwise).
- *
- * @example
- * ```ts ignore
- * const read = readContext(context, call, undefined);
- * ```
  */
 export function readContext(
   context: ClientContext,

@@ -76,12 +76,6 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A connection to one server. Open one with {@linkcode Connection.open}.
- *
- * @example
- * ```ts ignore
- * import { Connection } from "./connection.ts";
- * const connection = await Connection.open(duplex, settings, events, AbortSignal.timeout(7000));
- * ```
  */
 export class Connection {
   /** The connection name. */

@@ -21,12 +21,6 @@ export type EndpointSource = (
 /**
  * Turns a cluster discoverer into an {@linkcode EndpointSource}: each connection (after a failure:
  * each reconnection) runs discovery, skipping the node that failed (docs/protocol.md §5.3).
- *
- * @example
- * ```ts ignore
- * import { ClusterDiscoverer } from "./discovery/discover_node.ts";
- * const source = discoveryEndpoints(new ClusterDiscoverer({ seeds: ["10.0.0.1:2113"] }));
- * ```
  */
 export function discoveryEndpoints(discoverer: {
   discover(

@@ -52,13 +52,6 @@ export interface Entry {
 
 /**
  * The table. Every state change goes through {@linkcode OperationTable.move}.
- *
- * @example
- * ```ts ignore
- * const table = new OperationTable(systemClock);
- * table.add(entry);
- * table.move(entry, { kind: "done" });
- * ```
  */
 export class OperationTable {
   readonly #clock: Clock;

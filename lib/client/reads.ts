@@ -3,6 +3,9 @@
  * `getStreamMetadata`. Each checks its arguments, then runs a read operation
  * (`read_operations.ts`) over the {@linkcode ClientContext}.
  *
+ * Each function here is the `Client` method of the same name over a `ClientContext`; their
+ * runnable examples are on `Client` (lib/client/client.ts).
+ *
  * @module
  */
 
@@ -120,11 +123,6 @@ function pageCall(call: CallOptions, signal: AbortSignal): CallOptions {
  * @throws {EventNotFoundError} if there is no such event
  * @throws {StreamNotFoundError} if the stream does not exist
  * @throws {StreamDeletedError} if the stream was hard-deleted
- *
- * @example
- * ```ts ignore
- * const first = await getEvent(context, "adventure", 0);
- * ```
  */
 export async function getEvent(
   context: ClientContext,
@@ -148,11 +146,6 @@ export async function getEvent(
  *
  * @throws {StreamNotFoundError} if the stream does not exist
  * @throws {StreamDeletedError} if the stream was hard-deleted
- *
- * @example
- * ```ts ignore
- * const slice = await get(context, "adventure", { maxCount: 10 });
- * ```
  */
 export async function get(
   context: ClientContext,
@@ -170,11 +163,6 @@ export async function get(
 
 /**
  * Reads a page of `$all` (admins only by default).
- *
- * @example
- * ```ts ignore
- * const slice = await getAll(context, { maxCount: 10 });
- * ```
  */
 export async function getAll(context: ClientContext, options?: GetAllOptions): Promise<AllSlice> {
   const method = "getAll";
@@ -204,11 +192,6 @@ export async function getAll(context: ClientContext, options?: GetAllOptions): P
 /**
  * Streams every event of a stream, reading pages lazily: memory stays bounded by `batchSize`,
  * and cancelling (or leaving a `for await` loop) stops the reads.
- *
- * @example
- * ```ts ignore
- * for await (const event of iter(context, "adventure")) console.log(event.type);
- * ```
  */
 export function iter(
   context: ClientContext,
@@ -238,11 +221,6 @@ export function iter(
 
 /**
  * Streams `$all`, paging lazily like {@linkcode iter}.
- *
- * @example
- * ```ts ignore
- * for await (const event of iterAll(context, { batchSize: 500 })) console.log(event.stream);
- * ```
  */
 export function iterAll(
   context: ClientContext,
@@ -273,11 +251,6 @@ export function iterAll(
 
 /**
  * Reads a stream's metadata (empty metadata with version -1 when none was written).
- *
- * @example
- * ```ts ignore
- * const { metadata } = await getStreamMetadata(context, "adventure");
- * ```
  */
 export async function getStreamMetadata(
   context: ClientContext,

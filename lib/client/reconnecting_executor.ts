@@ -71,18 +71,6 @@ function sameEndpoint(a: Endpoint | undefined, b: Endpoint | undefined): boolean
 
 /**
  * An executor that reconnects and retries. Build one with {@linkcode ReconnectingExecutor.open}.
- *
- * @example
- * ```ts ignore
- * import { ReconnectingExecutor } from "./reconnecting_executor.ts";
- * import { endpointSource } from "./endpoint_source.ts";
- * import { resolveSettings } from "./settings.ts";
- * const settings = resolveSettings("localhost:1113");
- * await using executor = await ReconnectingExecutor.open(
- *   settings.executor,
- *   endpointSource(settings),
- * );
- * ```
  */
 export class ReconnectingExecutor implements OperationExecutor {
   readonly #settings: ExecutorSettings;
@@ -155,11 +143,6 @@ export class ReconnectingExecutor implements OperationExecutor {
 
   /**
    * Calls `listener` on every state change; returns a function that stops it.
-   *
-   * @example
-   * ```ts ignore
-   * const stop = executor.watch((state) => console.log(state.status));
-   * ```
    */
   watch(listener: (state: ConnectionState) => void): () => void {
     return this.#states.watch(listener);
@@ -167,11 +150,6 @@ export class ReconnectingExecutor implements OperationExecutor {
 
   /**
    * The states as a stream: the current one, then each change; ends after `closed`.
-   *
-   * @example
-   * ```ts ignore
-   * for await (const state of executor.states()) console.log(state.status);
-   * ```
    */
   states(signal?: AbortSignal): ReadableStream<ConnectionState> {
     return this.#states.stream(signal);

@@ -3,6 +3,9 @@
  * transactions. Each checks its arguments, then runs a write operation (`write_operations.ts`)
  * over the {@linkcode ClientContext}.
  *
+ * Each function here is the `Client` method of the same name over a `ClientContext`; their
+ * runnable examples are on `Client` (lib/client/client.ts).
+ *
  * @module
  */
 
@@ -76,11 +79,6 @@ function expected(value: ExpectedVersionValue | undefined): bigint {
 
 /**
  * Measures the round trip to the server, in milliseconds.
- *
- * @example
- * ```ts ignore
- * const ms = await ping(context);
- * ```
  */
 export async function ping(context: ClientContext, options?: CallOptions): Promise<number> {
   const call = checkOptions("ping", options, []);
@@ -103,11 +101,6 @@ export async function ping(context: ClientContext, options?: CallOptions): Promi
  * Writes one event. Plain values are sent as JSON, `Uint8Array` as binary.
  *
  * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
- *
- * @example
- * ```ts ignore
- * await publishEvent(context, "adventure", "player_created", { body: { name: "Gil" } });
- * ```
  */
 export async function publishEvent<T = EventBody>(
   context: ClientContext,
@@ -138,11 +131,6 @@ export async function publishEvent<T = EventBody>(
  * Writes events atomically (build them with `newEvent()`).
  *
  * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
- *
- * @example
- * ```ts ignore
- * await publish(context, "adventure", [newEvent("moved", { body: { to: "north" } })]);
- * ```
  */
 export async function publish(
   context: ClientContext,
@@ -161,11 +149,6 @@ export async function publish(
  * Deletes a stream: soft by default (it can be recreated), hard with `hardDelete`.
  *
  * @throws {WrongExpectedVersionError} if the stream is not at `expectedVersion`
- *
- * @example
- * ```ts ignore
- * await deleteStream(context, "adventure", { hardDelete: true });
- * ```
  */
 export async function deleteStream(
   context: ClientContext,
@@ -183,11 +166,6 @@ export async function deleteStream(
  * Replaces a stream's metadata (writes a `$metadata` event to `$$<stream>`).
  *
  * @throws {WrongExpectedVersionError} if the metastream is not at `expectedVersion`
- *
- * @example
- * ```ts ignore
- * await setStreamMetadata(context, "adventure", { maxCount: 1000 });
- * ```
  */
 export async function setStreamMetadata(
   context: ClientContext,
@@ -272,11 +250,6 @@ export class Transaction {
 
 /**
  * Starts a transaction; the expected version is checked at commit.
- *
- * @example
- * ```ts ignore
- * const tx = await startTransaction(context, "adventure");
- * ```
  */
 export async function startTransaction(
   context: ClientContext,

@@ -51,13 +51,6 @@ const encoder = new TextEncoder();
 
 /**
  * Serves the packages of one connection.
- *
- * @example
- * ```ts ignore
- * const dispatcher = new PackageDispatcher({ connection, services, registry, notHandled,
- *   identified, close });
- * dispatcher.dispatch(pkg);
- * ```
  */
 export class PackageDispatcher {
   readonly #target: DispatchTarget;

@@ -62,12 +62,6 @@ let nextSessionId = 1;
 
 /**
  * Serves one connection until either side closes it.
- *
- * @example
- * ```ts ignore
- * const session = new Session(duplex, services, registry, options);
- * await session.run();
- * ```
  */
 export class Session implements Connection {
   /** A number unique within the process, for logs. */

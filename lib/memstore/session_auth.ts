@@ -22,12 +22,6 @@ export interface AuthenticateReply {
 
 /**
  * One connection's authentication state.
- *
- * @example
- * ```ts ignore
- * const auth = new SessionAuth(services.auth);
- * const principal = auth.principalOf(pkg); // null: answer NotAuthenticated
- * ```
  */
 export class SessionAuth {
   readonly #authorizer: Authorizer;

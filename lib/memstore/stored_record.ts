@@ -162,12 +162,6 @@ export interface RecordPositions {
 
 /**
  * A committed event: its index fields, and views into its one encoded copy in the arena.
- *
- * @example
- * ```ts ignore
- * const record = new StoredRecord("orders-1", 0n, id, "Placed", true, Date.now(), place, positions);
- * record.encoded; // the EventRecord bytes, spliced into replies
- * ```
  */
 export class StoredRecord {
   /** The stream it belongs to. */

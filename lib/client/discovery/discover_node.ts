@@ -126,10 +126,15 @@ function nonNegative(name: string, value: number): number {
  * @throws {DiscoveryError} when every round fails; `cause` is the last failure
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { discoverNode } from "./discover_node.ts";
- * const node = await discoverNode({ seeds: ["10.0.0.1:2113", "10.0.0.2:2113"] });
- * console.log(node.host, node.port, node.member.state);
+ * import { startMemoryCluster } from "../../memstore/mod.ts";
+ *
+ * await using cluster = await startMemoryCluster({ nodes: 3 });
+ * const node = await discoverNode({ seeds: [...cluster.gossipSeeds] });
+ * assert.equal(node.member.state, "Leader"); // the default preference
+ * assert.equal(node.port, cluster.leader!.tcpPort);
  * ```
  */
 export async function discoverNode(options: DiscoverNodeOptions): Promise<DiscoveredNode> {
@@ -252,10 +257,15 @@ function dedupe(seeds: readonly GossipSeed[]): GossipSeed[] {
  * @throws {ProtocolError} when the document is not gossip
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { fetchGossip } from "./discover_node.ts";
- * const info = await fetchGossip({ host: "127.0.0.1", port: 2113, secure: false });
- * console.log(info.members.length);
+ * import { parseGossipSeed } from "./gossip_seed.ts";
+ * import { startMemoryCluster } from "../../memstore/mod.ts";
+ *
+ * await using cluster = await startMemoryCluster({ nodes: 3 });
+ * const info = await fetchGossip(parseGossipSeed(cluster.gossipSeeds[0], false));
+ * assert.equal(info.members.length, 3);
  * ```
  */
 export async function fetchGossip(
@@ -329,12 +339,17 @@ function sleep(ms: number, clock: Clock, signal: AbortSignal | undefined): Promi
  * the next discovery asks the other members first (docs/protocol.md §5.3).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { ClusterDiscoverer } from "./discover_node.ts";
- * const discoverer = new ClusterDiscoverer({ seeds: ["10.0.0.1:2113"] });
+ * import { startMemoryCluster } from "../../memstore/mod.ts";
+ *
+ * await using cluster = await startMemoryCluster({ nodes: 3 });
+ * const discoverer = new ClusterDiscoverer({ seeds: [...cluster.gossipSeeds] });
  * const first = await discoverer.discover();
- * // ... the connection to `first` fails ...
+ * await cluster.killLeader(); // the connection to `first` fails...
  * const next = await discoverer.discover({ host: first.host, port: first.port });
+ * assert.notEqual(next.port, first.port);
  * ```
  */
 export class ClusterDiscoverer {

@@ -109,14 +109,6 @@ export class CatchUpSubscription extends Subscription {
 /**
  * Starts a catch-up subscription; errors (access denied, a deleted stream, a lost connection)
  * arrive through the stream and `dropped`.
- *
- * @example
- * ```ts ignore
- * const subscription = startCatchUpSubscription(connection, {
- *   stream: "orders", startFrom: 0n, resolveLinks: true, batchSize: 100, bufferSize: 1000,
- *   requireLeader: true,
- * });
- * ```
  */
 export function startCatchUpSubscription(
   executor: OperationExecutor,

@@ -317,13 +317,6 @@ export interface PersistentConnectSpec extends ConnectRequest {
  *
  * @throws {SubscriptionDroppedError} with `"not-found"`, `"access-denied"` or
  * `"subscriber-max-count-reached"` when the server refuses
- *
- * @example
- * ```ts ignore
- * const subscription = await connectPersistentSubscription(connection, {
- *   group: "workers", stream: "orders", bufferSize: 10, autoAck: true,
- * });
- * ```
  */
 export async function connectPersistentSubscription(
   executor: OperationExecutor,

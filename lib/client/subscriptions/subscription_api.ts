@@ -4,6 +4,9 @@
  * subscription methods (`createSubscription`, `updateSubscription`, `deleteSubscription`,
  * `connectSubscription`).
  *
+ * Each function here is the `Client` method of the same name over a `ClientContext`; their
+ * runnable examples are on `Client` (lib/client/client.ts).
+ *
  * @module
  */
 
@@ -103,11 +106,6 @@ const COMMON_KEYS = [
  *
  * @throws {TypeError} / {RangeError} for bad arguments
  * @throws {SubscriptionDroppedError} if a volatile subscription is refused
- *
- * @example
- * ```ts ignore
- * const subscription = await subscribeTo(context, "orders");
- * ```
  */
 export async function subscribeTo(
   context: ClientContext,
@@ -157,11 +155,6 @@ export async function subscribeTo(
  *
  * @throws {TypeError} / {RangeError} for bad arguments
  * @throws {SubscriptionDroppedError} if a volatile subscription is refused
- *
- * @example
- * ```ts ignore
- * const subscription = await subscribeToAll(context, { filter: { on: "eventType", prefixes: ["order-"] } });
- * ```
  */
 export async function subscribeToAll(
   context: ClientContext,
@@ -272,11 +265,6 @@ async function changeGroup(
  *
  * @throws {PersistentSubscriptionError} `"already-exists"` if the group exists
  * @throws {AccessDeniedError} unless the user is an admin or operator
- *
- * @example
- * ```ts ignore
- * await createSubscription(context, "workers", "orders", { startFrom: 0, maxRetryCount: 3 });
- * ```
  */
 export function createSubscription(
   context: ClientContext,
@@ -291,11 +279,6 @@ export function createSubscription(
  * Replaces a group's settings; its consumers are dropped.
  *
  * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
- *
- * @example
- * ```ts ignore
- * await updateSubscription(context, "workers", "orders", { messageTimeout: 5000 });
- * ```
  */
 export function updateSubscription(
   context: ClientContext,
@@ -310,11 +293,6 @@ export function updateSubscription(
  * Deletes a group; its consumers are dropped.
  *
  * @throws {PersistentSubscriptionError} `"does-not-exist"` if there is no such group
- *
- * @example
- * ```ts ignore
- * await deleteSubscription(context, "workers", "orders");
- * ```
  */
 export async function deleteSubscription(
   context: ClientContext,
@@ -333,11 +311,6 @@ export async function deleteSubscription(
  *
  * @throws {SubscriptionDroppedError} `"not-found"`, `"access-denied"` or
  * `"subscriber-max-count-reached"` when the server refuses
- *
- * @example
- * ```ts ignore
- * const subscription = await connectSubscription(context, "workers", "orders", { bufferSize: 20 });
- * ```
  */
 export async function connectSubscription(
   context: ClientContext,

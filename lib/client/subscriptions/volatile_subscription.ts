@@ -36,13 +36,6 @@ export interface VolatileSubscriptionSpec extends SubscribeRequest {
  *
  * @throws {SubscriptionDroppedError} if the server refuses (e.g. `"access-denied"`) or the
  * connection fails before the confirmation
- *
- * @example
- * ```ts ignore
- * const subscription = await startVolatileSubscription(connection, {
- *   stream: "orders", resolveLinks: true, bufferSize: 100,
- * });
- * ```
  */
 export async function startVolatileSubscription(
   executor: OperationExecutor,

@@ -70,14 +70,6 @@ function segmentsOf(pathname: string): string[] {
 
 /**
  * Creates the handler.
- *
- * @example
- * ```ts ignore
- * import { createHttpApi } from "./http_api.ts";
- * import { serveHttp } from "./http_listener.ts";
- * declare const services: import("../command_registry.ts").StoreServices;
- * const listener = serveHttp({ hostname: "127.0.0.1", port: 0 }, createHttpApi({ services }));
- * ```
  */
 export function createHttpApi(options: HttpApiOptions): HttpHandler {
   const settings: HttpApiSettings = {
