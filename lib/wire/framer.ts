@@ -156,7 +156,7 @@ export class Framer {
       ? `4-byte length prefix (${this.#smallFilled} bytes received)`
       : this.#phase === Phase.Body
       ? `${this.#length}-byte package (${this.#filled} bytes received)`
-      : `oversized ${this.#length}-byte package`;
+      : `${this.#length}-byte package that is over the maximum size`;
     throw new ProtocolError("truncated-frame", `Stream ended in the middle of a ${what}`);
   }
 

@@ -124,6 +124,16 @@ Deno.test("a stream that ends inside an oversized frame errors with truncated-fr
   }
 });
 
+Deno.test("an HTTP answer read as a frame ends as a truncated package over the maximum size, named as such", async () => {
+  // "HTTP" read as a little-endian length is 1347703880, far over the maximum package size.
+  const http = new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n");
+  await assert.rejects(decode([http]), {
+    name: "ProtocolError",
+    message:
+      "Stream ended in the middle of a 1347703880-byte package that is over the maximum size",
+  });
+});
+
 Deno.test("the skipping stage still rejects a prefix below the header size", async () => {
   const prefix = new Uint8Array(4);
   new DataView(prefix.buffer).setInt32(0, 17, true);
