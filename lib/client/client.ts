@@ -655,9 +655,29 @@ export class Client {
     return this.#context.executor.close();
   }
 
-  /** Same as {@linkcode Client.close}, for `await using`. */
+  /**
+   * Closes gracefully: new calls are refused with `ConnectionClosedError`, the calls already in
+   * flight complete (each bounded by its own timeout), volatile and persistent subscriptions end
+   * with `"unsubscribed"`, then the connection closes. `close()` is the immediate alternative.
+   *
+   * @example
+   * ```ts
+   * import { connect } from "@photonpump/client";
+   * import { startMemoryStore } from "@photonpump/client/memstore";
+   * await using store = await startMemoryStore({ listen: false });
+   * const conn = await connect({ transport: () => Promise.resolve(store.connectPipe()) });
+   * const writes = [1, 2, 3].map((n) => conn.publishEvent("drained", "n", { body: { n } }));
+   * await conn.drain();
+   * console.log((await Promise.all(writes)).length); // 3
+   * ```
+   */
+  drain(): Promise<void> {
+    return this.#context.executor.drain();
+  }
+
+  /** Same as {@linkcode Client.drain}: `await using` lets the calls in flight finish. */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    return this.drain();
   }
 
   /** `Client(<name>, <status>)`; never includes credentials. */

@@ -37,4 +37,6 @@ export interface OperationExecutor {
   release(operation: Operation<unknown>): void;
   /** Closes; pending operations fail with `ConnectionClosedError`. Idempotent. */
   close(): Promise<void>;
+  /** Closes gracefully: new calls are refused, calls in flight finish, subscriptions end. */
+  drain(): Promise<void>;
 }

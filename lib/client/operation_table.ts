@@ -55,13 +55,23 @@ export interface Entry {
  */
 export class OperationTable {
   readonly #clock: Clock;
+  /** Called each time an entry is done. */
+  readonly #onDone: () => void;
   readonly #entries = new Map<Operation<unknown>, Entry>();
   /** Queued entries in the order they were queued. */
   readonly #queue = new Set<Entry>();
 
   /** Creates an empty table. */
-  constructor(clock: Clock) {
+  constructor(clock: Clock, onDone: () => void = () => {}) {
     this.#clock = clock;
+    this.#onDone = onDone;
+  }
+
+  /** Entries not done that are not attached subscriptions (calls waiting for an answer). */
+  get calls(): number {
+    let calls = 0;
+    for (const entry of this.#entries.values()) if (entry.state.kind !== "attached") calls++;
+    return calls;
   }
 
   /** Entries not done. */
@@ -112,6 +122,7 @@ export class OperationTable {
       this.#entries.delete(entry.operation);
       entry.detach?.();
       entry.detach = undefined;
+      this.#onDone();
     }
   }
 }

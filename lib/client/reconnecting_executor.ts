@@ -17,7 +17,8 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
+import { TcpCommand } from "../wire/tcp_command.ts";
 import {
   AuthenticationError,
   CannotConnectError,
@@ -61,6 +62,8 @@ export interface ExecutorSettings {
   readonly clock: Clock;
 }
 
+const EMPTY = new Uint8Array(0);
+
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError");
 }
@@ -95,12 +98,16 @@ export class ReconnectingExecutor implements OperationExecutor {
   #dialing: Endpoint | undefined;
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
+  /** Set by `drain()`: new calls are refused; `calls` and `all` settle as the table empties. */
+  #drained:
+    | { readonly calls: Promise<void>; readonly all: Promise<void>; check(): void }
+    | undefined;
 
   private constructor(settings: ExecutorSettings, source: EndpointSource) {
     this.#settings = settings;
     this.#source = source;
     this.#clock = settings.clock;
-    this.#table = new OperationTable(settings.clock);
+    this.#table = new OperationTable(settings.clock, () => this.#drained?.check());
     this.#states = new StateBroadcaster({ status: "connecting", name: settings.connection.name });
   }
 
@@ -163,8 +170,12 @@ export class ReconnectingExecutor implements OperationExecutor {
    * @throws {RetriesExhaustedError} after `maxRetries` re-sends
    */
   execute<T>(operation: Operation<T>, options: ExecuteOptions = {}): Promise<T> {
-    if (this.#closed) {
-      operation.fail(new ConnectionClosedError("The connection is closed"));
+    if (this.#closed || this.#drained) {
+      operation.fail(
+        new ConnectionClosedError(
+          this.#closed ? "The connection is closed" : "The connection is closing (draining)",
+        ),
+      );
       return operation.result;
     }
     const userSignal = options.signal;
@@ -493,6 +504,51 @@ export class ReconnectingExecutor implements OperationExecutor {
       if (!fromLoop) await this.#loop;
     })();
     await this.#closed;
+  }
+
+  /**
+   * Closes gracefully: refuses new calls, lets the calls in flight finish (each bounded by its own
+   * timeout), unsubscribes attached subscriptions (they end with `"unsubscribed"`; the server gets
+   * at most the operation timeout to confirm), then closes. Idempotent; `close()` during a drain
+   * closes at once.
+   */
+  async drain(): Promise<void> {
+    if (this.#closed) return await this.#closed;
+    if (!this.#drained) {
+      const calls = Promise.withResolvers<void>();
+      const all = Promise.withResolvers<void>();
+      const check = (): void => {
+        if (this.#table.calls === 0) calls.resolve();
+        if (this.#table.size === 0) all.resolve();
+      };
+      this.#drained = { calls: calls.promise, all: all.promise, check };
+      check();
+    }
+    const { calls, all } = this.#drained;
+    await Promise.race([calls, this.#closedSignal()]);
+    for (const entry of this.#table.entries()) {
+      this.sendFor(entry.operation, { command: TcpCommand.UnsubscribeFromStream, payload: EMPTY })
+        .catch(() => {});
+    }
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      all,
+      this.#closedSignal(),
+      new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(resolve, this.#settings.operationTimeout);
+      }),
+    ]);
+    this.#clock.clearTimeout(timer!);
+    await this.close();
+  }
+
+  /** Resolves when the executor closes (a `close()` during a drain). */
+  #closedSignal(): Promise<void> {
+    const closing = this.#closing.signal;
+    return new Promise((resolve) => {
+      if (closing.aborted) resolve();
+      else closing.addEventListener("abort", () => resolve(), { once: true });
+    });
   }
 
   /** Closes the connection and stops reconnecting; pending operations fail. Idempotent. */

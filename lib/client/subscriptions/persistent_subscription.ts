@@ -18,7 +18,7 @@ import {
   PersistentSubscriptionStreamEventAppearedSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { SubscriptionDroppedError } from "../../errors.ts";
+import { ConnectionClosedError, SubscriptionDroppedError } from "../../errors.ts";
 import { guidToBytes } from "../../wire/guid.ts";
 import { bodyOf, type Message } from "../../wire/message.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
@@ -388,7 +388,11 @@ export async function connectPersistentSubscription(
     confirmation = await executor.execute(operation, options);
   } catch (error) {
     const cause = error instanceof Error ? error : new Error(String(error));
-    if (cause instanceof SubscriptionDroppedError) throw cause;
+    // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
+    if (options.signal?.aborted && options.signal.reason === error) throw error;
+    if (cause instanceof SubscriptionDroppedError || cause instanceof ConnectionClosedError) {
+      throw cause;
+    }
     throw new SubscriptionDroppedError((await queue.dropped).reason, spec.stream, { cause });
   }
   const subscription = new PersistentSubscription(

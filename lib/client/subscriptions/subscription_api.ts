@@ -25,6 +25,7 @@ import { type ClientContext, credentialsFor, requireLeaderFor, run } from "../cl
 import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import type { Subscription } from "./subscription.ts";
+import { ConnectionClosedError } from "../../errors.ts";
 import type { SubscriptionGap } from "./subscribe_operation.ts";
 import { startCatchUpSubscription } from "./catch_up_subscription.ts";
 import { toBigInt } from "../expected_version.ts";
@@ -84,6 +85,30 @@ export interface SubscribeToAllOptions extends SubscriptionOptions {
   readonly onCheckpoint?: (position: Position) => void;
 }
 
+/**
+ * Refuses to start anything on a closed client, and honours an already aborted signal.
+ *
+ * @throws {ConnectionClosedError} after `close()`
+ * @throws the signal's reason when it is aborted
+ */
+function checkStart(context: ClientContext, call: CallOptions): void {
+  if (context.executor.state.status === "closed") {
+    throw new ConnectionClosedError("The connection is closed");
+  }
+  call.signal?.throwIfAborted();
+}
+
+/** Ends `subscription` when `signal` aborts (its stream ends as if unsubscribed). */
+function stopOnAbort<S extends Subscription>(subscription: S, signal: AbortSignal | undefined): S {
+  if (!signal) return subscription;
+  const stop = (): void => {
+    subscription.unsubscribe().catch(() => {});
+  };
+  signal.addEventListener("abort", stop, { once: true });
+  subscription.dropped.then(() => signal.removeEventListener("abort", stop));
+  return subscription;
+}
+
 /** Default `bufferSize`. */
 export const DEFAULT_BUFFER_SIZE = 1000;
 /** Default `batchSize` of catch-up history reads (photon-pump's). */
@@ -114,6 +139,7 @@ export async function subscribeTo(
 ): Promise<Subscription> {
   const call = checkOptions("subscribeTo", options, COMMON_KEYS);
   checkStream(stream, "subscribeTo");
+  checkStart(context, call);
   const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", "subscribeTo") ?? true;
   const bufferSize = checkCount(call.bufferSize, "bufferSize", "subscribeTo", DEFAULT_BUFFER_SIZE);
   const batchSize = checkBatch(call.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize");
@@ -138,16 +164,19 @@ export async function subscribeTo(
       `Invalid option "startFrom" ${startFrom} for subscribeTo(): expected a number >= 0`,
     );
   }
-  return startCatchUpSubscription(executor, {
-    stream,
-    startFrom,
-    resolveLinks,
-    batchSize,
-    bufferSize,
-    credentials,
-    requireLeader: requireLeaderFor(context, call),
-    onLive: checkCallback(call.onLive, "onLive", "subscribeTo"),
-  });
+  return stopOnAbort(
+    startCatchUpSubscription(executor, {
+      stream,
+      startFrom,
+      resolveLinks,
+      batchSize,
+      bufferSize,
+      credentials,
+      requireLeader: requireLeaderFor(context, call),
+      onLive: checkCallback(call.onLive, "onLive", "subscribeTo"),
+    }),
+    call.signal,
+  );
 }
 
 /**
@@ -167,6 +196,7 @@ export async function subscribeToAll(
     "checkpointInterval",
     "onCheckpoint",
   ]);
+  checkStart(context, call);
   const resolveLinks = checkBoolean(call.resolveLinks, "resolveLinks", method) ?? true;
   const bufferSize = checkCount(call.bufferSize, "bufferSize", method, DEFAULT_BUFFER_SIZE);
   const batchSize = checkBatch(call.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize");
@@ -199,19 +229,22 @@ export async function subscribeToAll(
       { signal: call.signal, timeout: call.timeout },
     );
   }
-  return startCatchUpSubscription(executor, {
-    stream: "",
-    startFrom: call.startFrom,
-    resolveLinks,
-    batchSize,
-    bufferSize,
-    credentials,
-    requireLeader: requireLeaderFor(context, call),
-    filter,
-    checkpointInterval,
-    onCheckpoint: call.onCheckpoint,
-    onLive: checkCallback(call.onLive, "onLive", method),
-  });
+  return stopOnAbort(
+    startCatchUpSubscription(executor, {
+      stream: "",
+      startFrom: call.startFrom,
+      resolveLinks,
+      batchSize,
+      bufferSize,
+      credentials,
+      requireLeader: requireLeaderFor(context, call),
+      filter,
+      checkpointInterval,
+      onCheckpoint: call.onCheckpoint,
+      onLive: checkCallback(call.onLive, "onLive", method),
+    }),
+    call.signal,
+  );
 }
 
 /** Options of `Client.createSubscription` and `Client.updateSubscription`. */
@@ -322,6 +355,7 @@ export async function connectSubscription(
   const call = checkOptions(method, options, ["bufferSize", "autoAck", "onResubscribed"]);
   checkGroup(group, method);
   checkStream(stream, method);
+  checkStart(context, call);
   const bufferSize = checkCount(
     call.bufferSize,
     "bufferSize",

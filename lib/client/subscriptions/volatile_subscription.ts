@@ -10,7 +10,7 @@ import type { ExecuteOptions, OperationExecutor } from "../executor.ts";
 import type { Position } from "../position.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import { SubscriptionDroppedError } from "../../errors.ts";
+import { ConnectionClosedError, SubscriptionDroppedError } from "../../errors.ts";
 import {
   SubscribeOperation,
   type SubscribeRequest,
@@ -83,7 +83,11 @@ export async function startVolatileSubscription(
     await executor.execute(operation, options);
   } catch (error) {
     const cause = error instanceof Error ? error : new Error(String(error));
-    if (cause instanceof SubscriptionDroppedError) throw cause;
+    // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
+    if (options.signal?.aborted && options.signal.reason === error) throw error;
+    if (cause instanceof SubscriptionDroppedError || cause instanceof ConnectionClosedError) {
+      throw cause;
+    }
     throw new SubscriptionDroppedError((await queue.dropped).reason, name, { cause });
   }
   return new Subscription(name, queue, { stop });
