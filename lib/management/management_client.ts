@@ -32,6 +32,7 @@ export interface ManagementClient extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startMemoryStore } from "@photonpump/client/memstore";
  * import { createManagementClient } from "@photonpump/client/management";
  *
@@ -41,7 +42,8 @@ export interface ManagementClient extends AsyncDisposable {
  *   credentials: { username: "admin", password: "changeit" },
  * });
  * await manager.users.create({ loginName: "app", password: "secret", groups: ["writers"] });
- * console.log((await manager.users.list()).map((u) => u.loginName)); // ["admin", "ops", "app"]
+ * const logins = (await manager.users.list()).map((user) => user.loginName);
+ * assert.deepEqual(logins, ["admin", "ops", "app"]);
  * ```
  */
 export async function createManagementClient(

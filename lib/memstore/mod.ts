@@ -29,12 +29,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@photonpump/client";
  * import { startMemoryStore } from "@photonpump/client/memstore";
  *
- * await using store = await startMemoryStore({ port: 0 });
- * console.log(`EventStore listening on ${store.url}`);
- * const pipe = store.connectPipe(); // or connect to store.url over TCP
- * pipe.close();
+ * await using store = await startMemoryStore({ port: 0 }); // 0: a free port
+ * await using conn = await connect(store.url); // "tcp://127.0.0.1:<port>"
+ * await conn.publishEvent("orders", "order_placed", { body: { order: 1 } });
+ * assert.equal((await conn.get("orders")).length, 1);
  * ```
  *
  * @module
