@@ -49,6 +49,7 @@ export type ConnectLoopResult<C> =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectLoop } from "./connect_loop.ts";
  * import { systemClock } from "../clock.ts";
  * const result = await connectLoop({
@@ -56,7 +57,7 @@ export type ConnectLoopResult<C> =
  *   signal: new AbortController().signal, error: undefined, onRetry: () => {},
  *   dial: () => Promise.resolve("a connection"),
  * });
- * console.log(result.kind); // "connected"
+ * assert.deepEqual(result.kind, "connected");
  * ```
  */
 export async function connectLoop<C>(

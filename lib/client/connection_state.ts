@@ -41,13 +41,14 @@ export const STATE_STREAM_BUFFER = 16;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StateBroadcaster } from "./connection_state.ts";
  * const states = new StateBroadcaster({ status: "connecting", name: "ES-1" });
  * const seen: string[] = [];
  * const stop = states.watch((state) => seen.push(state.status));
  * states.set({ status: "connected", name: "ES-1" });
  * stop();
- * console.log(seen); // ["connected"]
+ * assert.deepEqual(seen, ["connected"]);
  * ```
  */
 export class StateBroadcaster {
@@ -100,10 +101,11 @@ export class StateBroadcaster {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StateBroadcaster, stateStream } from "./connection_state.ts";
  * const states = new StateBroadcaster({ status: "connected", name: "ES-1" });
  * const reader = stateStream(states).getReader();
- * console.log((await reader.read()).value?.status); // "connected"
+ * assert.deepEqual((await reader.read()).value?.status, "connected");
  * await reader.cancel();
  * ```
  */

@@ -207,8 +207,9 @@ function parseUrl(url: URL): ConnectOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConnectionString } from "./connection_string.ts";
- * console.log(parseConnectionString("db:1114")); // { host: "db", port: 1114 }
+ * assert.deepEqual(parseConnectionString("db:1114"), { host: "db", port: 1114 });
  * ```
  */
 export function parseConnectionString(target: string | URL): ConnectOptions {

@@ -34,9 +34,10 @@ export type DispatchOutcome =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Dispatcher } from "./dispatcher.ts";
  * const dispatcher = new Dispatcher();
- * console.log(dispatcher.size); // 0
+ * assert.deepEqual(dispatcher.size, 0);
  * ```
  */
 export class Dispatcher {

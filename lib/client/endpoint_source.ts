@@ -43,10 +43,11 @@ export function discoveryEndpoints(discoverer: {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { endpointSource } from "./endpoint_source.ts";
  * import { resolveSettings } from "./settings.ts";
  * const source = endpointSource(resolveSettings("db:1114"));
- * console.log(await source(undefined, new AbortController().signal)); // { hostname: "db", port: 1114 }
+ * assert.deepEqual(await source(undefined, new AbortController().signal), { hostname: "db", port: 1114 });
  * ```
  */
 export function endpointSource(settings: ResolvedSettings): EndpointSource {

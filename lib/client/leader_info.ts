@@ -33,10 +33,11 @@ export interface LeaderEndpoints {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaderEndpoints } from "./leader_info.ts";
  * import { create } from "@bufbuild/protobuf";
  * import { NotHandledSchema } from "../../gen/client_messages_pb.ts";
- * console.log(leaderEndpoints(create(NotHandledSchema, { reason: 1 }))); // undefined
+ * assert.deepEqual(leaderEndpoints(create(NotHandledSchema, { reason: 1 })), undefined);
  * ```
  */
 export function leaderEndpoints(notHandled: NotHandled): LeaderEndpoints | undefined {
@@ -59,9 +60,10 @@ export function leaderEndpoints(notHandled: NotHandled): LeaderEndpoints | undef
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pickLeader } from "./leader_info.ts";
  * const leader = { plain: { hostname: "a", port: 1113 }, secure: undefined };
- * console.log(pickLeader(leader, true)); // { hostname: "a", port: 1113 }
+ * assert.deepEqual(pickLeader(leader, true), { hostname: "a", port: 1113 });
  * ```
  */
 export function pickLeader(leader: LeaderEndpoints, tls: boolean): Endpoint | undefined {
@@ -76,9 +78,10 @@ export function pickLeader(leader: LeaderEndpoints, tls: boolean): Endpoint | un
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaderEndpoint } from "./leader_info.ts";
  * const message = { command: 0x04, correlationId: "", schema: undefined, body: undefined };
- * console.log(leaderEndpoint(message, false)); // undefined
+ * assert.deepEqual(leaderEndpoint(message, false), undefined);
  * ```
  */
 export function leaderEndpoint(message: Message, tls: boolean): Endpoint | undefined {

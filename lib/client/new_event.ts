@@ -101,9 +101,10 @@ function unfaithful(value: unknown, seen: Set<object>, path: string): string | u
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeBody } from "./new_event.ts";
- * console.log(serializeBody('{"a":1}', "body").isJson); // true
- * console.log(serializeBody(new ArrayBuffer(2), "body").isJson); // false
+ * assert.deepEqual(serializeBody('{"a":1}', "body").isJson, true);
+ * assert.deepEqual(serializeBody(new ArrayBuffer(2), "body").isJson, false);
  * ```
  */
 export function serializeBody(

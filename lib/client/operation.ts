@@ -129,9 +129,10 @@ const NOT_HANDLED_REASONS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { commonReply } from "./operation.ts";
  * const reply = commonReply({ command: 0xf4, correlationId: "", schema: undefined, body: "" });
- * console.log(reply instanceof Error); // true
+ * assert.deepEqual(reply instanceof Error, true);
  * ```
  */
 export function commonReply(message: Message): Decision | Error | undefined {
@@ -180,10 +181,11 @@ export function unexpected(name: string, command: number): ProtocolError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withOrigin } from "./operation.ts";
  * const origin = new Error();
  * const error = withOrigin(new RangeError("late"), origin);
- * console.log(error.stack?.startsWith("RangeError: late")); // true
+ * assert.deepEqual(error.stack?.startsWith("RangeError: late"), true);
  * ```
  */
 export function withOrigin<E extends Error>(error: E, origin: Error | undefined): E {

@@ -32,11 +32,12 @@ export type PageReader<C> = (cursor: C, count: number, signal: AbortSignal) => P
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PageSize } from "./read_iterator.ts";
  * const size = new PageSize(100);
  * size.shrink(); // true: 50
  * size.fitted(); // 100 again
- * console.log(size.current); // 100
+ * assert.deepEqual(size.current, 100);
  * ```
  */
 export class PageSize {

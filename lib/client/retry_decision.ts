@@ -84,6 +84,7 @@ const REQUEUE: Action = { kind: "requeue" };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decide } from "./retry_decision.ts";
  * import { NotHandledError } from "../errors.ts";
  * const action = decide(
@@ -91,7 +92,7 @@ const REQUEUE: Action = { kind: "requeue" };
  *   { kind: "retry", error: new NotHandledError("TooBusy") },
  *   { maxRetries: 10, retryDelay: 200 },
  * );
- * console.log(action); // { kind: "retry-after", delay: 200 }
+ * assert.deepEqual(action, { kind: "retry-after", delay: 200 });
  * ```
  */
 export function decide(facts: OperationFacts, outcome: Outcome, policy: RetryPolicy): Action {
@@ -141,10 +142,11 @@ export function decide(facts: OperationFacts, outcome: Outcome, policy: RetryPol
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isRetriable } from "./retry_decision.ts";
  * import { NotHandledError, WrongExpectedVersionError } from "../errors.ts";
- * console.log(isRetriable(new NotHandledError("TooBusy"))); // true
- * console.log(isRetriable(new WrongExpectedVersionError("s", 1n, 2n))); // false
+ * assert.deepEqual(isRetriable(new NotHandledError("TooBusy")), true);
+ * assert.deepEqual(isRetriable(new WrongExpectedVersionError("s", 1n, 2n)), false);
  * ```
  */
 export function isRetriable(error: unknown): boolean {
@@ -160,9 +162,10 @@ export function isRetriable(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTransientNetworkError } from "./retry_decision.ts";
- * console.log(isTransientNetworkError(new Deno.errors.ConnectionRefused("refused"))); // true
- * console.log(isTransientNetworkError(new TypeError("bad host"))); // false
+ * assert.deepEqual(isTransientNetworkError(new Deno.errors.ConnectionRefused("refused")), true);
+ * assert.deepEqual(isTransientNetworkError(new TypeError("bad host")), false);
  * ```
  */
 export function isTransientNetworkError(error: unknown): boolean {
@@ -183,9 +186,10 @@ export function isTransientNetworkError(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isRetriableDial } from "./retry_decision.ts";
- * console.log(isRetriableDial(new Deno.errors.ConnectionRefused("refused"))); // true
- * console.log(isRetriableDial(new TypeError("bad CA file"))); // false
+ * assert.deepEqual(isRetriableDial(new Deno.errors.ConnectionRefused("refused")), true);
+ * assert.deepEqual(isRetriableDial(new TypeError("bad CA file")), false);
  * ```
  */
 export function isRetriableDial(error: unknown): boolean {

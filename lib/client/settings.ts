@@ -190,10 +190,11 @@ function checkDiscovery(value: unknown): DiscoveryOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveSettings } from "./settings.ts";
  * const settings = resolveSettings("tcp://admin:changeit@localhost:1113?tls=false");
- * console.log(settings.endpoint); // { hostname: "localhost", port: 1113 }
- * console.log(settings.executor.operationTimeout); // 7000
+ * assert.deepEqual(settings.endpoint, { hostname: "localhost", port: 1113 });
+ * assert.deepEqual(settings.executor.operationTimeout, 7000);
  * ```
  */
 export function resolveSettings(

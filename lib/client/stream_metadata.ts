@@ -95,9 +95,10 @@ function roles(value: unknown, what: string): readonly string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeStreamMetadata } from "./stream_metadata.ts";
  * const json = serializeStreamMetadata({ maxCount: 10, custom: { owner: "gil" } });
- * console.log(new TextDecoder().decode(json)); // {"$maxCount":10,"owner":"gil"}
+ * assert.equal(new TextDecoder().decode(json), '{"$maxCount":10,"owner":"gil"}');
  * ```
  */
 export function serializeStreamMetadata(metadata: StreamMetadata): Uint8Array {

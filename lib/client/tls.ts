@@ -39,8 +39,9 @@ export interface TlsSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { caCertificates } from "./tls.ts";
- * console.log(await caCertificates({})); // undefined
+ * assert.deepEqual(await caCertificates({}), undefined);
  * ```
  */
 export async function caCertificates(tls: TlsSettings): Promise<string[] | undefined> {

@@ -43,11 +43,12 @@ interface StreamState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EventLog } from "./event_log.ts";
  * const log = new EventLog(Date.now);
  * const data = new TextEncoder().encode("{}");
  * log.appendRaw("s", [{ eventId: crypto.randomUUID(), eventType: "T", isJson: true, data }], null);
- * console.log(log.lastEventNumber("s")); // 0n
+ * assert.deepEqual(log.lastEventNumber("s"), 0n);
  * ```
  */
 export class EventLog {

@@ -30,8 +30,9 @@ const DEFAULT_MAX_MEMORY_CAP = 4 * 1024 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultMaxMemory } from "./memory_budget.ts";
- * console.log(defaultMaxMemory() > 0); // true
+ * assert.deepEqual(defaultMaxMemory() > 0, true);
  * ```
  */
 export function defaultMaxMemory(): number {
@@ -63,8 +64,9 @@ const BYTE_UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseByteSize } from "./memory_budget.ts";
- * console.log(parseByteSize("512MiB")); // 536870912
+ * assert.deepEqual(parseByteSize("512MiB"), 536870912);
  * ```
  */
 export function parseByteSize(text: string): number | null {
@@ -91,9 +93,10 @@ export interface MemoryUse {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryBudget } from "./memory_budget.ts";
  * const budget = new MemoryBudget(1024 * 1024);
- * console.log(budget.refusal({ recordBytes: 0, records: 0, streams: 0 }, 100, 1, 1)); // null
+ * assert.deepEqual(budget.refusal({ recordBytes: 0, records: 0, streams: 0 }, 100, 1, 1), null);
  * ```
  */
 export class MemoryBudget {

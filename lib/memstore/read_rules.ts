@@ -31,10 +31,11 @@ const linkDecoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EventLog } from "./event_log.ts";
  * import { ReadRules } from "./read_rules.ts";
  * const reads = new ReadRules(new EventLog(Date.now));
- * console.log(reads.readEvent("s", 0n).status); // "no-stream"
+ * assert.deepEqual(reads.readEvent("s", 0n).status, "no-stream");
  * ```
  */
 export class ReadRules {

@@ -31,11 +31,12 @@ export interface ArenaPlace {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RecordArena } from "./record_arena.ts";
  * const arena = new RecordArena();
  * const place = arena.reserve(3);
  * place.bytes.set([1, 2, 3], place.offset);
- * console.log(arena.byteLength); // 65536
+ * assert.deepEqual(arena.byteLength, 65536);
  * ```
  */
 export class RecordArena {

@@ -30,13 +30,14 @@ export interface SendQueueBounds {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SendQueue } from "./send_queue.ts";
  * const chunks: Uint8Array[] = [];
  * const sink = new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
  * const queue = new SendQueue(sink.getWriter(), { maxPackages: 10, maxBytes: 1024 });
  * queue.push(new Uint8Array(3));
  * await queue.idle();
- * console.log(chunks.length); // 1
+ * assert.deepEqual(chunks.length, 1);
  * ```
  */
 export class SendQueue {

@@ -11,12 +11,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LivenessStream } from "./liveness_stream.ts";
  * let chunks = 0;
  * const bytes = ReadableStream.from([new Uint8Array(1), new Uint8Array(2)])
  *   .pipeThrough(new LivenessStream(() => chunks++));
  * await Array.fromAsync(bytes);
- * console.log(chunks); // 2
+ * assert.deepEqual(chunks, 2);
  * ```
  */
 export class LivenessStream extends TransformStream<Uint8Array, Uint8Array> {

@@ -91,6 +91,7 @@ export const TEXT_COMMANDS: ReadonlySet<number> = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bodyOf } from "./message.ts";
  * import { NotHandledSchema } from "../../gen/client_messages_pb.ts";
  * import { TcpCommand } from "./tcp_command.ts";
@@ -101,7 +102,7 @@ export const TEXT_COMMANDS: ReadonlySet<number> = new Set([
  *   schema: NotHandledSchema,
  *   body: create(NotHandledSchema, { reason: 1 }),
  * };
- * console.log(bodyOf(message, NotHandledSchema).reason); // 1
+ * assert.deepEqual(bodyOf(message, NotHandledSchema).reason, 1);
  * ```
  */
 export function bodyOf<D extends DescMessage>(message: Message, schema: D): MessageShape<D> {
@@ -121,8 +122,9 @@ export function bodyOf<D extends DescMessage>(message: Message, schema: D): Mess
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { textOf } from "./message.ts";
- * console.log(textOf({ command: 0xf0, correlationId: "", schema: undefined, body: "no" })); // "no"
+ * assert.deepEqual(textOf({ command: 0xf0, correlationId: "", schema: undefined, body: "no" }), "no");
  * ```
  */
 export function textOf(message: Message): string {
@@ -137,9 +139,10 @@ const utf8 = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeReply } from "./message.ts";
  * const message = decodeReply({ command: 0xf0, correlationId: "", payload: new Uint8Array([0x6e, 0x6f]) });
- * console.log(message.body); // "no"
+ * assert.deepEqual(message.body, "no");
  * ```
  */
 export function decodeReply(pkg: Package): Message {

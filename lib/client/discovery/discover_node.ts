@@ -88,10 +88,11 @@ export interface DiscoveredNode extends Endpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tcpEndpoint } from "./discover_node.ts";
  * import type { MemberInfo } from "./gossip.ts";
  * const m = { externalTcpIp: "10.0.0.1", externalTcpPort: 0, externalSecureTcpPort: 1113 };
- * console.log(tcpEndpoint(m as MemberInfo, true)); // { host: "10.0.0.1", port: 1113 }
+ * assert.deepEqual(tcpEndpoint(m as MemberInfo, true), { host: "10.0.0.1", port: 1113 });
  * ```
  */
 export function tcpEndpoint(member: MemberInfo, tls: boolean): Endpoint | undefined {

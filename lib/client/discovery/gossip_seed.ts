@@ -24,8 +24,9 @@ export interface GossipSeed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseGossipSeed } from "./gossip_seed.ts";
- * console.log(parseGossipSeed("https://node1:2113")); // { host: "node1", port: 2113, secure: true }
+ * assert.deepEqual(parseGossipSeed("https://node1:2113"), { host: "node1", port: 2113, secure: true });
  * ```
  */
 export function parseGossipSeed(text: string, secureByDefault = false): GossipSeed {

@@ -49,10 +49,11 @@ const READ_ONLY_STATES = new Set(["ReadOnlyReplica", "ReadOnlyLeaderless"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isEligible } from "./node_selection.ts";
  * import type { MemberInfo } from "./gossip.ts";
  * const m = { state: "Manager", isAlive: true } as MemberInfo;
- * console.log(isEligible(m)); // false
+ * assert.deepEqual(isEligible(m), false);
  * ```
  */
 export function isEligible(member: MemberInfo): boolean {
@@ -64,8 +65,9 @@ export function isEligible(member: MemberInfo): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shuffle } from "./node_selection.ts";
- * console.log(shuffle([1, 2, 3], () => 0)); // [2, 3, 1]
+ * assert.deepEqual(shuffle([1, 2, 3], () => 0), [2, 3, 1]);
  * ```
  */
 export function shuffle<T>(items: T[], random: () => number = Math.random): T[] {

@@ -36,10 +36,11 @@ interface RoomWaiter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DeliveryQueue } from "./delivery_queue.ts";
  * const queue = new DeliveryQueue("orders", 2);
  * queue.bind({ onCancel: () => Promise.resolve() });
- * console.log(queue.room); // 2
+ * assert.deepEqual(queue.room, 2);
  * ```
  */
 export class DeliveryQueue {

@@ -35,8 +35,9 @@ export interface ClusterCliFlags {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseClusterFlags } from "./cluster_cli.ts";
- * console.log(parseClusterFlags(["--nodes", "5"]).nodes); // 5
+ * assert.deepEqual(parseClusterFlags(["--nodes", "5"]).nodes, 5);
  * ```
  */
 export function parseClusterFlags(args: readonly string[]): ClusterCliFlags {

@@ -106,9 +106,10 @@ function memberJson(member: MemberSnapshot, shape: GossipShape): Record<string, 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gossipDocument } from "./gossip_document.ts";
  * const doc = gossipDocument([], "20", "127.0.0.1", 2113);
- * console.log(JSON.stringify(doc)); // {"members":[],"serverIp":"127.0.0.1","serverPort":2113}
+ * assert.deepEqual(doc, { members: [], serverIp: "127.0.0.1", serverPort: 2113 });
  * ```
  */
 export function gossipDocument(

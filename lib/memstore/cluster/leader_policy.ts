@@ -74,11 +74,12 @@ const PERSISTENT: ReadonlySet<number> = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { routeRequest } from "./leader_policy.ts";
  * import { encodeMessage } from "../../wire/proto_codec.ts";
  * import { ReadEventSchema } from "../../../gen/client_messages_pb.ts";
  * const read = encodeMessage(ReadEventSchema, { eventStreamId: "s", requireLeader: true });
- * console.log(routeRequest("Follower", 0xb0, read)); // "not-leader"
+ * assert.deepEqual(routeRequest("Follower", 0xb0, read), "not-leader");
  * ```
  */
 export function routeRequest(role: NodeRole, command: number, payload: Uint8Array): Routing {
@@ -116,11 +117,12 @@ export interface LeaderEndpoints {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { notLeaderPayload } from "./leader_policy.ts";
  * const payload = notLeaderPayload({
  *   tcpHost: "127.0.0.1", tcpPort: 1113, secure: false, httpHost: "127.0.0.1", httpPort: 2113,
  * });
- * console.log(payload.length > 0); // true
+ * assert.deepEqual(payload.length > 0, true);
  * ```
  */
 export function notLeaderPayload(leader: LeaderEndpoints): Uint8Array {

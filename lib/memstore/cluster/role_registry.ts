@@ -55,12 +55,13 @@ function wrap(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommandRegistry } from "../command_registry.ts";
  * import { roleAwareRegistry } from "./role_registry.ts";
  * const base = new CommandRegistry();
  * base.register(0x03, { unwrap: (p) => p, handle: (ctx, p) => ctx.reply(0x04, p) });
  * const registry = roleAwareRegistry(base, { role: () => "Follower", leader: () => null });
- * console.log(registry.get(0x03) !== undefined); // true
+ * assert.deepEqual(registry.get(0x03) !== undefined, true);
  * ```
  */
 export function roleAwareRegistry(base: CommandRegistry, node: RoleSource): CommandRegistry {
