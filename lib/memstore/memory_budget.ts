@@ -26,7 +26,7 @@ const DEFAULT_MAX_MEMORY_CAP = 4 * 1024 * 1024 * 1024;
 
 /**
  * The default budget: a quarter of the machine's memory, at most 4 GiB (1 GiB when the system's
- * memory cannot be read).
+ * memory cannot be read: without `--allow-sys`, which is never prompted for).
  *
  * @example
  * ```ts
@@ -37,6 +37,9 @@ const DEFAULT_MAX_MEMORY_CAP = 4 * 1024 * 1024 * 1024;
  */
 export function defaultMaxMemory(): number {
   try {
+    // Only with sys access already granted: never prompt for it.
+    const access = Deno.permissions.querySync({ name: "sys", kind: "systemMemoryInfo" });
+    if (access.state !== "granted") return FALLBACK_MAX_MEMORY;
     return Math.min(Math.floor(Deno.systemMemoryInfo().total / 4), DEFAULT_MAX_MEMORY_CAP);
   } catch {
     return FALLBACK_MAX_MEMORY;

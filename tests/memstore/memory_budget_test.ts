@@ -8,6 +8,7 @@ import {
   ReadEventSchema,
 } from "../../gen/client_messages_pb.ts";
 import {
+  defaultMaxMemory,
   INDEX_BYTES_PER_RECORD,
   MAX_RECORDS,
   MemoryBudget,
@@ -148,5 +149,22 @@ Deno.test({
     for (const bad of ["", "0", "-1", "12 parsecs", "1e9", "MiB"]) {
       assert.equal(parseByteSize(bad), null, bad);
     }
+  },
+});
+
+Deno.test({
+  name: "defaultMaxMemory is 1 GiB without sys access, and never asks for it",
+  permissions: "none",
+  fn() {
+    assert.equal(defaultMaxMemory(), 1024 * MiB);
+  },
+});
+
+Deno.test({
+  name: "defaultMaxMemory with sys access is a quarter of the machine's memory, at most 4 GiB",
+  permissions: { sys: ["systemMemoryInfo"] },
+  fn() {
+    const expected = Math.min(Math.floor(Deno.systemMemoryInfo().total / 4), 4 * 1024 * MiB);
+    assert.equal(defaultMaxMemory(), expected);
   },
 });
