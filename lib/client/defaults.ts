@@ -47,4 +47,9 @@ export const DEFAULTS = {
    * operations, not bytes). A larger single package still goes out once the queue is empty.
    */
   maxQueuedBytes: 8 * 1024 * 1024,
+  /**
+   * Operations that may wait for a connection while the client (re)connects; more fail with
+   * `OperationQueueFullError` (.NET `MaxQueueSize`).
+   */
+  maxQueuedOperations: 5000,
 } as const;

@@ -79,6 +79,11 @@ export class OperationTable {
     return this.#entries.size;
   }
 
+  /** Entries waiting for a connection. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
   /** The entry of `operation`, if it is not done. */
   get(operation: Operation<unknown>): Entry | undefined {
     return this.#entries.get(operation);

@@ -23,6 +23,7 @@ import {
   AuthenticationError,
   CannotConnectError,
   ConnectionClosedError,
+  OperationQueueFullError,
   OperationTimeoutError,
   TlsCertificateError,
   WrongPortError,
@@ -54,6 +55,11 @@ export interface ExecutorSettings {
   readonly connectDeadline: number;
   /** Default deadline of an operation, in ms. */
   readonly operationTimeout: number;
+  /**
+   * Operations that may wait for a connection while there is none; a call beyond it fails at
+   * once with `OperationQueueFullError`.
+   */
+  readonly maxQueuedOperations: number;
   /** Re-sends and their delay. */
   readonly retry: RetryPolicy;
   /** Reconnection delay and attempts (0 attempts: a single connection). */
@@ -168,6 +174,8 @@ export class ReconnectingExecutor implements OperationExecutor {
    * @throws {OperationTimeoutError} when the call's timeout passes first
    * @throws {ConnectionClosedError} when the executor closes first
    * @throws {RetriesExhaustedError} after `maxRetries` re-sends
+   * @throws {OperationQueueFullError} when there is no connection and `maxQueuedOperations`
+   * operations are already waiting for one
    */
   execute<T>(operation: Operation<T>, options: ExecuteOptions = {}): Promise<T> {
     if (this.#closed || this.#drained) {
@@ -176,6 +184,11 @@ export class ReconnectingExecutor implements OperationExecutor {
           this.#closed ? "The connection is closed" : "The connection is closing (draining)",
         ),
       );
+      return operation.result;
+    }
+    const limit = this.#settings.maxQueuedOperations;
+    if (this.#table.queued >= limit && (!this.#connection || this.#connection.closed)) {
+      operation.fail(new OperationQueueFullError(operation.name, limit));
       return operation.result;
     }
     const userSignal = options.signal;

@@ -293,6 +293,7 @@ export function resolveSettings(
       connectTimeout: ms("connectTimeout"),
       connectDeadline: ms("connectDeadline"),
       operationTimeout: ms("operationTimeout"),
+      maxQueuedOperations: DEFAULTS.maxQueuedOperations,
       retry: {
         // Without reconnection an operation is not re-sent unless asked.
         maxRetries: resolveCount(

@@ -37,6 +37,8 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
+  /** Left the line (its signal aborted); skipped when its turn comes. */
+  cancelled: boolean;
 }
 
 /**
@@ -69,7 +71,10 @@ export class OutgoingQueue {
   readonly #options: OutgoingQueueOptions;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
-  readonly #waiters: Waiter[] = [];
+  /** Senders waiting for room, oldest first from `#head`; cancelled ones are skipped lazily. */
+  #waiters: Waiter[] = [];
+  #head = 0;
+  #waitingCount = 0;
   #pumping = false;
   #closed: unknown = undefined;
   #isClosed = false;
@@ -90,7 +95,7 @@ export class OutgoingQueue {
 
   /** Senders waiting for room. */
   get waiting(): number {
-    return this.#waiters.length;
+    return this.#waitingCount;
   }
 
   /**
@@ -103,7 +108,7 @@ export class OutgoingQueue {
   send(bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
     if (this.#isClosed) return Promise.reject(this.#closedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#waiters.length === 0 && this.#fits(bytes.length)) {
+    if (this.#waitingCount === 0 && this.#fits(bytes.length)) {
       this.#enqueue(bytes);
       return Promise.resolve();
     }
@@ -114,14 +119,17 @@ export class OutgoingQueue {
         reject,
         signal,
         onAbort: () => {
-          const at = this.#waiters.indexOf(waiter);
-          if (at >= 0) this.#waiters.splice(at, 1);
+          if (waiter.cancelled) return;
+          waiter.cancelled = true;
+          this.#waitingCount--;
           reject(signal!.reason);
           this.#admit(); // the next waiter may fit now
         },
+        cancelled: false,
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       this.#waiters.push(waiter);
+      this.#waitingCount++;
     });
   }
 
@@ -130,7 +138,7 @@ export class OutgoingQueue {
    * them) otherwise.
    */
   trySend(bytes: Uint8Array): boolean {
-    if (this.#isClosed || this.#waiters.length > 0 || !this.#fits(bytes.length)) return false;
+    if (this.#isClosed || this.#waitingCount > 0 || !this.#fits(bytes.length)) return false;
     this.#enqueue(bytes);
     return true;
   }
@@ -146,7 +154,12 @@ export class OutgoingQueue {
     this.#disarm();
     this.#queue = [];
     this.#queuedBytes = 0;
-    for (const waiter of this.#waiters.splice(0)) {
+    const waiters = this.#waiters.slice(this.#head);
+    this.#waiters = [];
+    this.#head = 0;
+    this.#waitingCount = 0;
+    for (const waiter of waiters) {
+      if (waiter.cancelled) continue;
       waiter.signal?.removeEventListener("abort", waiter.onAbort);
       waiter.reject(this.#closedError());
     }
@@ -170,11 +183,24 @@ export class OutgoingQueue {
 
   /** Lets waiting senders in, in order, while they fit. */
   #admit(): void {
-    while (this.#waiters.length > 0 && this.#fits(this.#waiters[0].bytes.length)) {
-      const waiter = this.#waiters.shift()!;
+    const waiters = this.#waiters;
+    while (this.#head < waiters.length) {
+      const waiter = waiters[this.#head];
+      if (waiter.cancelled) {
+        this.#head++;
+        continue;
+      }
+      if (!this.#fits(waiter.bytes.length)) break;
+      this.#head++;
+      this.#waitingCount--;
       waiter.signal?.removeEventListener("abort", waiter.onAbort);
       this.#enqueue(waiter.bytes);
       waiter.resolve();
+    }
+    // Drop the consumed front now and then, so the line costs O(1) per sender.
+    if (this.#head > 1024 && this.#head * 2 > waiters.length) {
+      this.#waiters = waiters.slice(this.#head);
+      this.#head = 0;
     }
   }
 
