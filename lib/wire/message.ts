@@ -11,6 +11,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import * as pb from "../../gen/client_messages_pb.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Package } from "./package_codec.ts";
+import { decodeEventReply } from "./event_reply_decoder.ts";
 import { decodeMessage } from "./proto_codec.ts";
 import { commandName, TcpCommand } from "./tcp_command.ts";
 
@@ -150,7 +151,9 @@ export function decodeReply(pkg: Package): Message {
   const schema = REPLY_SCHEMAS.get(command);
   if (schema !== undefined) {
     try {
-      return { command, correlationId, schema, body: decodeMessage(schema, payload, command) };
+      // Event-carrying replies take the hand-written decoder; what it leaves goes to protobuf-es.
+      const body = decodeEventReply(schema, payload) ?? decodeMessage(schema, payload, command);
+      return { command, correlationId, schema, body };
     } catch (error) {
       const protocolError = error instanceof ProtocolError ? error : new ProtocolError(
         "bad-payload",
