@@ -19,7 +19,10 @@ import {
   ConnectionClosedError,
   FrameTooLargeError,
   ProtocolError,
+  WrongPortError,
 } from "../errors.ts";
+import { sniffPeer } from "../wire/peer_sniffer.ts";
+import type { Endpoint } from "./transport.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { SkippingFrameDecoderStream } from "../wire/skipping_frame_decoder_stream.ts";
 import { LivenessStream } from "../wire/liveness_stream.ts";
@@ -96,6 +99,8 @@ export class Connection {
   readonly #own = new WeakSet<Operation<unknown>>();
   #closed = false;
   #closeError: Error | undefined;
+  /** The endpoint while the handshake runs: the first bytes are sniffed for a wrong port. */
+  #peer: Endpoint | undefined;
 
   private constructor(duplex: Duplex, settings: ConnectionSettings, events: ConnectionEvents) {
     this.name = settings.name;
@@ -124,7 +129,7 @@ export class Connection {
         this.#terminate(new ConnectionClosedError("The server stopped answering heartbeats")),
     });
     this.#readLoop = duplex.readable
-      .pipeThrough(new LivenessStream(() => this.#heartbeat.received()))
+      .pipeThrough(new LivenessStream((chunk) => this.#received(chunk)))
       // A reply over the maximum is skipped by its header (it fails only its operation), and
       // only packages carrying event bytes are copied out of the socket chunk (docs/protocol.md
       // §1.2): a delivered event pins its own package and nothing else.
@@ -156,8 +161,10 @@ export class Connection {
     settings: ConnectionSettings,
     events: ConnectionEvents,
     signal: AbortSignal,
+    peer: Endpoint = { hostname: "unknown", port: 0 },
   ): Promise<Connection> {
     const connection = new Connection(duplex, settings, events);
+    connection.#peer = peer;
     const handshake = new RequestOperation("IdentifyClient", {
       command: TcpCommand.IdentifyClient,
       payload: encodeMessage(IdentifyClientSchema, { version: 1, connectionName: settings.name }),
@@ -177,6 +184,7 @@ export class Connection {
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
+    connection.#peer = undefined;
     connection.#heartbeat.start();
     return connection;
   }
@@ -274,6 +282,16 @@ export class Connection {
   #write(pkg: Package): void {
     if (this.#closed) return;
     this.#queue.trySend(encodePackage(pkg));
+  }
+
+  /** Bytes arrived: liveness, and during the handshake a check of what the peer speaks. */
+  #received(chunk: Uint8Array): void {
+    this.#heartbeat.received();
+    const peer = this.#peer;
+    if (peer === undefined) return;
+    this.#peer = undefined;
+    const speaks = sniffPeer(chunk);
+    if (speaks) this.#terminate(new WrongPortError(peer.hostname, peer.port, speaks));
   }
 
   #receive(message: Message): void {

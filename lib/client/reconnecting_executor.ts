@@ -483,6 +483,7 @@ export class ReconnectingExecutor implements OperationExecutor {
         this.#settings.connection,
         this.#events,
         signal,
+        endpoint,
       );
       return { connection, endpoint };
     } finally {

@@ -22,10 +22,10 @@
  */
 export class LivenessStream extends TransformStream<Uint8Array, Uint8Array> {
   /** Creates the stage; `onChunk` runs for every chunk, before it is passed on. */
-  constructor(onChunk: () => void) {
+  constructor(onChunk: (chunk: Uint8Array) => void) {
     super({
       transform: (chunk, controller) => {
-        onChunk();
+        onChunk(chunk);
         controller.enqueue(chunk);
       },
     });
