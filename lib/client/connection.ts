@@ -15,14 +15,17 @@
  */
 
 import {
+  AuthenticationError,
   BadRequestError,
   ConnectionClosedError,
   FrameTooLargeError,
+  NotAuthenticatedError,
   ProtocolError,
   WrongPortError,
 } from "../errors.ts";
 import { sniffPeer } from "../wire/peer_sniffer.ts";
 import type { Endpoint } from "./transport.ts";
+import type { Credentials } from "../wire/package_codec.ts";
 import type { Duplex } from "../wire/duplex.ts";
 import { SkippingFrameDecoderStream } from "../wire/skipping_frame_decoder_stream.ts";
 import { LivenessStream } from "../wire/liveness_stream.ts";
@@ -62,6 +65,8 @@ export interface ConnectionSettings {
   readonly maxQueuedBytes: number;
   /** Timers. */
   readonly clock: Clock;
+  /** Credentials checked with Authenticate after the handshake (the default ones), if any. */
+  readonly authenticate?: Credentials;
 }
 
 /** What a connection tells its owner. */
@@ -171,13 +176,33 @@ export class Connection {
       responseCommand: TcpCommand.ClientIdentified,
       decode: () => undefined,
     });
-    const onAbort = (): void => handshake.fail(abortReason(signal));
+    const credentials = settings.authenticate;
+    // The official .NET client checks default credentials at connect (docs/protocol.md §4.3).
+    const authenticate = credentials && new RequestOperation("Authenticate", {
+      command: TcpCommand.Authenticate,
+      payload: new Uint8Array(0),
+      responseCommand: TcpCommand.Authenticated,
+      credentials,
+      decode: () => undefined,
+    });
+    let current: { fail(error: Error): void } = handshake;
+    const onAbort = (): void => current.fail(abortReason(signal));
     try {
       signal.throwIfAborted();
       signal.addEventListener("abort", onAbort, { once: true });
       connection.#own.add(handshake);
       connection.send(handshake);
       await handshake.result;
+      if (authenticate) {
+        current = authenticate;
+        connection.#own.add(authenticate);
+        connection.send(authenticate);
+        await authenticate.result.catch((error) => {
+          throw error instanceof NotAuthenticatedError
+            ? new AuthenticationError(credentials.username, error.message, { cause: error })
+            : error;
+        });
+      }
     } catch (error) {
       await connection.close();
       throw error;

@@ -287,6 +287,7 @@ export function resolveSettings(
         maxPackageSize: DEFAULTS.maxPackageSize,
         maxQueuedBytes: DEFAULTS.maxQueuedBytes,
         clock,
+        authenticate: merged.credentials,
       },
       dialer: merged.transport ?? tcpDialer,
       tls,
