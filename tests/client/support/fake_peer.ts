@@ -82,6 +82,11 @@ export async function connectFake(
   const identified = (async () => {
     const identify = await peer.receive();
     await peer.reply(identify, TcpCommand.ClientIdentified);
+    // Default credentials are checked at connect.
+    if (connectOptions.credentials) {
+      const authenticate = await peer.receive();
+      await peer.reply(authenticate, TcpCommand.Authenticated);
+    }
     return identify;
   })();
   // One scripted pipe: a single connection that does not reconnect (override per test).
