@@ -110,6 +110,14 @@ export type {
 } from "./lib/client/subscriptions/subscription_api.ts";
 export type { Credentials } from "./lib/wire/package_codec.ts";
 export type { Duplex } from "./lib/wire/duplex.ts";
+export type { Logger, LogLevel } from "./lib/logger.ts";
+export type {
+  DeleteResultJson,
+  PositionJson,
+  RecordedEventJson,
+  ResolvedEventJson,
+  WriteResultJson,
+} from "./lib/json.ts";
 export type {
   DropReason,
   PeerProtocol,

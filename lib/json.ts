@@ -36,6 +36,34 @@ export interface RecordedEventJson {
   readonly created: string;
 }
 
+/** A resolved event (as reads and subscriptions deliver it) as JSON. */
+export interface ResolvedEventJson {
+  /** The resolved record; absent when a link could not be resolved. */
+  readonly event?: RecordedEventJson;
+  /** The link that pointed at it, when there is one. */
+  readonly link?: RecordedEventJson;
+  /** Its `$all` position, where known. */
+  readonly position?: PositionJson;
+  /** How often a persistent subscription delivered it before. */
+  readonly retryCount: number;
+}
+
+/** A successful append's or commit's result as JSON. */
+export interface WriteResultJson {
+  /** The first event number written, as a decimal string. */
+  readonly firstEventNumber: string;
+  /** The last event number written, as a decimal string. */
+  readonly lastEventNumber: string;
+  /** The write's log position, when the server reported one. */
+  readonly position?: PositionJson;
+}
+
+/** A successful delete's result as JSON. */
+export interface DeleteResultJson {
+  /** The tombstone's or metadata record's log position, when the server reported one. */
+  readonly position?: PositionJson;
+}
+
 /** What {@linkcode recordedEventJson} reads. */
 export interface RecordedEventFields {
   /** The stream. */
@@ -130,4 +158,23 @@ export function withBigIntsAsStrings(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * Gives a plain result object a `toJSON()` returning {@linkcode withBigIntsAsStrings} of it. The
+ * method is not enumerable, so the object still compares, spreads and prints as before.
+ *
+ * @example
+ * ```ts
+ * import { withToJSON } from "./json.ts";
+ * const result = withToJSON({ lastEventNumber: 4n });
+ * console.log(JSON.stringify(result)); // {"lastEventNumber":"4"}
+ * ```
+ */
+export function withToJSON<T extends object, J>(value: T): T & { toJSON(): J } {
+  Object.defineProperty(value, "toJSON", {
+    value: () => withBigIntsAsStrings({ ...value }) as J,
+    enumerable: false,
+  });
+  return value as T & { toJSON(): J };
 }

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { Package } from "./wire/package_codec.ts";
 import { commandName } from "./wire/tcp_command.ts";
 
 /** Where the client's log lines go: `console` or any object with these four methods. */
@@ -115,9 +114,15 @@ function warnUnknownLevel(value: string, sink: Logger): void {
   );
 }
 
+/** What {@linkcode describePackage} reads: a package, or a frame known only by its claimed size. */
+export type PackageSummary =
+  | { readonly command: number; readonly correlationId: string; readonly payload: Uint8Array }
+  | { readonly command: number; readonly correlationId: string; readonly size: number };
+
 /**
- * One line about a package: direction, command name and code, correlation id and payload size.
- * Credentials and payload bytes are never included.
+ * One line about a package: direction, command name and code, correlation id and payload size
+ * (for a frame over the maximum package size, the size its length prefix claimed). Credentials
+ * and payload bytes are never included.
  *
  * @example
  * ```ts
@@ -125,14 +130,15 @@ function warnUnknownLevel(value: string, sink: Logger): void {
  * const line = describePackage("sent", {
  *   command: 0x82,
  *   correlationId: "00112233-4455-6677-8899-aabbccddeeff",
- *   credentials: { username: "admin", password: "changeit" },
  *   payload: new Uint8Array(120),
  * });
  * console.log(line); // sent WriteEvents (0x82) 00112233-4455-6677-8899-aabbccddeeff, 120 bytes
  * ```
  */
-export function describePackage(direction: "sent" | "received", pkg: Package): string {
+export function describePackage(direction: "sent" | "received", pkg: PackageSummary): string {
   const code = `0x${pkg.command.toString(16).padStart(2, "0")}`;
-  return `${direction} ${commandName(pkg.command)} (${code}) ${pkg.correlationId}, ` +
-    `${pkg.payload.byteLength} bytes`;
+  const size = "payload" in pkg
+    ? `${pkg.payload.byteLength} bytes`
+    : `${pkg.size} bytes, over the maximum package size (skipped)`;
+  return `${direction} ${commandName(pkg.command)} (${code}) ${pkg.correlationId}, ${size}`;
 }

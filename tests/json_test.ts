@@ -100,3 +100,30 @@ Deno.test("withBigIntsAsStrings() converts bigints in nested plain objects and a
   const value = withBigIntsAsStrings({ a: 1n, b: [2n, { c: 3n }], d: "x", e: new Opaque() });
   assert.equal(JSON.stringify(value), '{"a":"1","b":["2",{"c":"3"}],"d":"x","e":"opaque"}');
 });
+
+Deno.test("results from a memstore serialise with JSON.stringify: writes, deletes, events, slices", async () => {
+  const { connect, newEvent } = await import("../mod.ts");
+  const { startMemoryStore } = await import("../lib/memstore/mod.ts");
+  await using store = await startMemoryStore({ port: 0 });
+  await using conn = await connect(store.url);
+  const written = await conn.publish("adventure", [
+    newEvent("player_created", { body: { name: "Gil" }, metadata: { by: "test" } }),
+  ]);
+  const parsed = JSON.parse(JSON.stringify(written));
+  assert.equal(parsed.firstEventNumber, "0");
+  assert.equal(parsed.lastEventNumber, "0");
+  assert.match(parsed.position.commit, /^\d+$/);
+  assert.deepEqual(Object.keys(written), ["firstEventNumber", "lastEventNumber", "position"]);
+
+  const [event] = JSON.parse(JSON.stringify(await conn.get("adventure")));
+  assert.equal(event.event.eventNumber, "0");
+  assert.deepEqual(event.event.data, { name: "Gil" });
+  assert.deepEqual(event.event.metadata, { by: "test" });
+  assert.equal(event.retryCount, 0);
+
+  const one = JSON.parse(JSON.stringify(await conn.getEvent("adventure", 0)));
+  assert.equal(one.event.type, "player_created");
+
+  const deleted = JSON.parse(JSON.stringify(await conn.deleteStream("adventure")));
+  assert.match(deleted.position.prepare, /^\d+$/);
+});

@@ -7,6 +7,7 @@ import {
   safeLogger,
   silentLogger,
 } from "../lib/logger.ts";
+import type { Package } from "../lib/wire/package_codec.ts";
 
 /** A logger that records `level: message` lines. */
 function recorder(): Logger & { lines: string[] } {
@@ -119,12 +120,13 @@ Deno.test("describePackage() names command, correlation id and size, never crede
   permissions: "none",
 }, () => {
   const payload = new TextEncoder().encode('{"secret":"s3cr3t-body"}');
-  const line = describePackage("sent", {
+  const pkg: Package = {
     command: 0x82,
     correlationId: "00112233-4455-6677-8899-aabbccddeeff",
     credentials: { username: "admin-user", password: "hunter2" },
     payload,
-  });
+  };
+  const line = describePackage("sent", pkg);
   assert.equal(
     line,
     `sent WriteEvents (0x82) 00112233-4455-6677-8899-aabbccddeeff, ${payload.byteLength} bytes`,
@@ -139,5 +141,14 @@ Deno.test("describePackage() names command, correlation id and size, never crede
       payload: new Uint8Array(0),
     }),
     /^received Unknown\(0x42\) \(0x42\) 0{8}-0{4}-0{4}-0{4}-0{12}, 0 bytes$/,
+  );
+  assert.equal(
+    describePackage("received", {
+      command: 0xb3,
+      correlationId: "00112233-4455-6677-8899-aabbccddeeff",
+      size: 70_000_000,
+    }),
+    "received ReadStreamEventsForwardCompleted (0xb3) 00112233-4455-6677-8899-aabbccddeeff, " +
+      "70000000 bytes, over the maximum package size (skipped)",
   );
 });

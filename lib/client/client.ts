@@ -27,6 +27,7 @@ import {
 import type { AllSlice, StreamSlice } from "./read_operations.ts";
 import { ReconnectingExecutor } from "./reconnecting_executor.ts";
 import { endpointSource } from "./endpoint_source.ts";
+import { describeTarget, logStateChange } from "./lifecycle_log.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
 import { type ConnectOptions, type ResolvedSettings, resolveSettings } from "./settings.ts";
 import type { StreamMetadata, StreamMetadataResult } from "./stream_metadata.ts";
@@ -743,11 +744,30 @@ export async function connect(
  * ```
  */
 export async function openClient(settings: ResolvedSettings): Promise<Client> {
-  const executor = await ReconnectingExecutor.open(
-    settings.executor,
-    endpointSource(settings),
-    settings.connect,
-  );
+  const { logger } = settings;
+  logger.info(`photonpump: connecting to ${describeTarget(settings)}`);
+  const user = settings.connect.onStateChange;
+  // Until connect() resolves only failed attempts are logged; afterwards every change.
+  const onStateChange = (state: ConnectionState): void => {
+    if (state.status === "connecting") logStateChange(logger, state, undefined);
+    user?.(state);
+  };
+  let executor: ReconnectingExecutor;
+  try {
+    executor = await ReconnectingExecutor.open(settings.executor, endpointSource(settings), {
+      ...settings.connect,
+      onStateChange,
+    });
+  } catch (error) {
+    logger.error(
+      `photonpump: could not connect to ${describeTarget(settings)}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+    throw error;
+  }
+  logStateChange(logger, executor.state, executor.endpoint);
+  executor.watch((state) => logStateChange(logger, state, executor.endpoint));
   return clientOf(executor, settings);
 }
 

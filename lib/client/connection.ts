@@ -27,7 +27,10 @@ import { sniffPeer } from "../wire/peer_sniffer.ts";
 import type { Endpoint } from "./transport.ts";
 import type { Credentials } from "../wire/package_codec.ts";
 import type { Duplex } from "../wire/duplex.ts";
-import { SkippingFrameDecoderStream } from "../wire/skipping_frame_decoder_stream.ts";
+import {
+  type DecodedFrame,
+  SkippingFrameDecoderStream,
+} from "../wire/skipping_frame_decoder_stream.ts";
 import { LivenessStream } from "../wire/liveness_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
 import { type Message, textOf } from "../wire/message.ts";
@@ -38,6 +41,7 @@ import { encodeMessage } from "../wire/proto_codec.ts";
 import { carriesEvents, commandName, TcpCommand } from "../wire/tcp_command.ts";
 import { IdentifyClientSchema } from "../../gen/client_messages_pb.ts";
 import type { Clock } from "../clock.ts";
+import type { PackageSummary } from "../logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Heartbeat } from "../wire/heartbeat.ts";
 import {
@@ -67,6 +71,8 @@ export interface ConnectionSettings {
   readonly clock: Clock;
   /** Credentials checked with Authenticate after the handshake (the default ones), if any. */
   readonly authenticate?: Credentials;
+  /** Called with every package sent and received (debug logging), if set. */
+  readonly onPackage?: (direction: "sent" | "received", pkg: PackageSummary) => void;
 }
 
 /** What a connection tells its owner. */
@@ -144,6 +150,7 @@ export class Connection {
           retains: carriesEvents,
         }),
       )
+      .pipeThrough(packageTap(settings.onPackage))
       .pipeThrough(new MessageDecoderStream())
       .pipeTo(new WritableStream({ write: (message) => this.#receive(message) }), {
         signal: this.#stopReading.signal,
@@ -241,8 +248,9 @@ export class Connection {
     if (this.#closed) throw this.#closedError();
     const correlationId = newGuid();
     let bytes: Uint8Array;
+    let request: OutgoingRequest;
     try {
-      const request = operation.createRequest();
+      request = operation.createRequest();
       bytes = encodePackage(
         {
           command: request.command,
@@ -257,6 +265,7 @@ export class Connection {
       return false;
     }
     this.#dispatcher.register(operation, correlationId);
+    this.#settings.onPackage?.("sent", { ...request, correlationId });
     if (!this.#queue.trySend(bytes)) {
       const cancel = new AbortController();
       this.#waiting.set(operation, cancel);
@@ -284,7 +293,9 @@ export class Connection {
       throw new ConnectionClosedError(`${operation.name} is not on a live connection`);
     }
     const pkg = { ...request, correlationId, credentials: operation.credentials };
-    await this.#queue.send(encodePackage(pkg, this.#settings.maxPackageSize));
+    const bytes = encodePackage(pkg, this.#settings.maxPackageSize);
+    this.#settings.onPackage?.("sent", pkg);
+    await this.#queue.send(bytes);
   }
 
   /**
@@ -306,6 +317,7 @@ export class Connection {
    */
   #write(pkg: Package): void {
     if (this.#closed) return;
+    this.#settings.onPackage?.("sent", pkg);
     this.#queue.trySend(encodePackage(pkg));
   }
 
@@ -428,4 +440,20 @@ function closedBy(what: string, error: unknown): Error {
     `The connection was lost: ${what}: ${error instanceof Error ? error.message : String(error)}`,
     { cause: error },
   );
+}
+
+/**
+ * Passes frames through, telling `onPackage` about each; without `onPackage`, an identity stage
+ * (debug logging off costs nothing per package).
+ */
+function packageTap(
+  onPackage: ConnectionSettings["onPackage"],
+): TransformStream<DecodedFrame, DecodedFrame> {
+  if (onPackage === undefined) return new TransformStream();
+  return new TransformStream({
+    transform(frame, controller) {
+      onPackage("received", frame);
+      controller.enqueue(frame);
+    },
+  });
 }

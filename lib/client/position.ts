@@ -4,6 +4,8 @@
  * @module
  */
 
+import { type PositionJson, positionJson } from "../json.ts";
+
 /**
  * A position in the transaction log: (commit, prepare) byte offsets, ordered commit first.
  * Treat it as opaque and monotonic.
@@ -59,5 +61,10 @@ export class Position {
   /** `"C:<commit>/P:<prepare>"`, as the official clients print it. */
   toString(): string {
     return `C:${this.commit}/P:${this.prepare}`;
+  }
+
+  /** `{ commit, prepare }` as decimal strings (`JSON.stringify` throws on `bigint`). */
+  toJSON(): PositionJson {
+    return positionJson(this);
   }
 }

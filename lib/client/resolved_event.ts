@@ -14,6 +14,7 @@ import type {
 import { ProtocolError } from "../errors.ts";
 import { bytesToGuid } from "../wire/guid.ts";
 import { Position } from "./position.ts";
+import { type RecordedEventJson, recordedEventJson, type ResolvedEventJson } from "../json.ts";
 
 const utf8 = new TextDecoder();
 
@@ -147,6 +148,14 @@ export class RecordedEvent {
   metadataJson<T = unknown>(): T | undefined {
     return this.metadata.length === 0 ? undefined : JSON.parse(utf8.decode(this.metadata)) as T;
   }
+
+  /**
+   * A JSON form (`JSON.stringify` throws on `bigint`): the event number as a decimal string, the
+   * body parsed when it is JSON (base64 otherwise), `created` as an ISO string.
+   */
+  toJSON(): RecordedEventJson {
+    return recordedEventJson(this);
+  }
 }
 
 /**
@@ -213,6 +222,18 @@ export class ResolvedEvent {
   /** False when this is a link whose target could not be read. */
   get isResolved(): boolean {
     return this.event !== undefined;
+  }
+  /**
+   * A JSON form (`JSON.stringify` throws on `bigint`): `event` and `link` as
+   * {@linkcode RecordedEvent.toJSON} gives them, the position as decimal strings.
+   */
+  toJSON(): ResolvedEventJson {
+    return {
+      ...(this.event && { event: this.event.toJSON() }),
+      ...(this.link && { link: this.link.toJSON() }),
+      ...(this.position && { position: this.position.toJSON() }),
+      retryCount: this.retryCount,
+    };
   }
   /** The best record available: `event`, or `link` when unresolved. */
   get #record(): RecordedEvent {

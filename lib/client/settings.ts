@@ -23,6 +23,13 @@ import {
 import { type Dialer, type Endpoint, tcpDialer, type TlsOptions } from "./transport.ts";
 import type { ConnectionState } from "./connection_state.ts";
 import { newGuid } from "../wire/guid.ts";
+import {
+  describePackage,
+  type Logger,
+  readGrantedEnv,
+  resolveLogger,
+  silentLogger,
+} from "../logger.ts";
 
 /** Cluster discovery by gossip: give gossip `seeds` or a `dns` name. */
 export interface DiscoveryOptions {
@@ -85,6 +92,15 @@ export interface ConnectOptions {
    * watched (attempts and their errors) before `connect()` resolves.
    */
   readonly onStateChange?: (state: ConnectionState) => void;
+  /**
+   * Where the client logs (`console` or any object with `debug`, `info`, `warn` and `error`;
+   * every level is passed on, filtering is the logger's). At info: connecting, connected,
+   * reconnecting (attempt and reason), closed; at debug: every package sent and received as
+   * command, correlation id and size, never credentials or event data. Default: the level named
+   * by the `PHOTONPUMP_LOG` environment variable (`debug`, `info`, `warn`, `error`) when env access
+   * to it is granted (never prompted for), else silent.
+   */
+  readonly logger?: Logger;
   /** Default `requireLeader` of every operation (default true). */
   readonly requireLeader?: boolean;
   /** Idle time before the client sends a heartbeat request, in ms (default 750). */
@@ -128,7 +144,12 @@ export interface ResolvedSettings {
   readonly calls: CallDefaults;
   /** The executor's slice (connection, transport, retries, reconnection, timers). */
   readonly executor: ExecutorSettings;
+  /** Where the client logs (the caller's logger made safe, `PHOTONPUMP_LOG`'s, or silent). */
+  readonly logger: Logger;
 }
+
+/** The environment variable `connect()` reads when it is given no target. */
+export const EVENTSTORE_URL_VARIABLE = "EVENTSTORE_URL";
 
 /** Seams tests reach and users do not: not part of {@linkcode ConnectOptions}. */
 export interface SettingsSeams {
@@ -147,6 +168,7 @@ const OPTION_KEYS = new Set([
   "connectDeadline",
   "signal",
   "onStateChange",
+  "logger",
   "requireLeader",
   "heartbeatInterval",
   "heartbeatTimeout",
@@ -202,6 +224,8 @@ export function resolveSettings(
   options?: ConnectOptions,
   seams: SettingsSeams = {},
 ): ResolvedSettings {
+  // As postgres.js reads PG*: no target means EVENTSTORE_URL, when env access to it is granted.
+  if (target === undefined) target = readGrantedEnv(EVENTSTORE_URL_VARIABLE) || undefined;
   let fromTarget: ConnectOptions = {};
   if (typeof target === "string" || target instanceof URL) {
     fromTarget = parseConnectionString(target);
@@ -260,6 +284,14 @@ export function resolveSettings(
   if (merged.onStateChange !== undefined && typeof merged.onStateChange !== "function") {
     throw new TypeError('Invalid option "onStateChange": expected a function');
   }
+  if (
+    merged.logger !== undefined && (typeof merged.logger !== "object" || merged.logger === null)
+  ) {
+    throw new TypeError(
+      'Invalid option "logger": expected an object with debug, info, warn and error methods',
+    );
+  }
+  const logger = resolveLogger(merged.logger);
   const ms = (
     key:
       | "operationTimeout"
@@ -288,6 +320,9 @@ export function resolveSettings(
         maxQueuedBytes: DEFAULTS.maxQueuedBytes,
         clock,
         authenticate: merged.credentials,
+        onPackage: logger === silentLogger
+          ? undefined
+          : (direction, pkg) => logger.debug(describePackage(direction, pkg)),
       },
       dialer: merged.transport ?? tcpDialer,
       tls,
@@ -307,5 +342,6 @@ export function resolveSettings(
       reconnection,
       clock,
     },
+    logger,
   };
 }

@@ -31,6 +31,7 @@ import { TcpCommand } from "../wire/tcp_command.ts";
 import { type EventData, toNewEventMessage } from "./new_event.ts";
 import { type Decision, RequestOperation } from "./operation.ts";
 import { Position } from "./position.ts";
+import { type DeleteResultJson, withToJSON, type WriteResultJson } from "../json.ts";
 
 /** The outcome of a successful append or transaction commit. */
 export interface WriteResult {
@@ -40,12 +41,16 @@ export interface WriteResult {
   readonly lastEventNumber: bigint;
   /** Log position of the write, when the server reports one. */
   readonly position: Position | undefined;
+  /** A JSON form (`JSON.stringify` throws on `bigint`): event numbers as decimal strings. */
+  toJSON(): WriteResultJson;
 }
 
 /** The outcome of a successful delete. */
 export interface DeleteResult {
   /** Log position of the tombstone or metadata record, when the server reports one. */
   readonly position: Position | undefined;
+  /** A JSON form, positions as decimal strings. */
+  toJSON(): DeleteResultJson;
 }
 
 /** What every write operation carries. */
@@ -122,11 +127,11 @@ export function appendOperation(
     decode(message) {
       const reply = bodyOf(message, WriteEventsCompletedSchema);
       if (reply.result === OperationResult.Success) {
-        return {
+        return withToJSON<Omit<WriteResult, "toJSON">, WriteResultJson>({
           firstEventNumber: reply.firstEventNumber,
           lastEventNumber: reply.lastEventNumber,
           position: position(reply.commitPosition, reply.preparePosition),
-        };
+        });
       }
       return orThrow(
         writeFailure(reply.result, reply.message, context, "write to", reply.currentVersion),
@@ -153,7 +158,9 @@ export function deleteOperation(
     decode(message) {
       const reply = bodyOf(message, DeleteStreamCompletedSchema);
       if (reply.result === OperationResult.Success) {
-        return { position: position(reply.commitPosition, reply.preparePosition) };
+        return withToJSON<Omit<DeleteResult, "toJSON">, DeleteResultJson>({
+          position: position(reply.commitPosition, reply.preparePosition),
+        });
       }
       // current_version exists only from 21.10.x; absent reads as 0, which is unknowable here.
       return orThrow(
@@ -225,11 +232,11 @@ export function transactionCommitOperation(
     decode(message) {
       const reply = bodyOf(message, TransactionCommitCompletedSchema);
       if (reply.result === OperationResult.Success) {
-        return {
+        return withToJSON<Omit<WriteResult, "toJSON">, WriteResultJson>({
           firstEventNumber: reply.firstEventNumber,
           lastEventNumber: reply.lastEventNumber,
           position: position(reply.commitPosition, reply.preparePosition),
-        };
+        });
       }
       return orThrow(
         writeFailure(reply.result, reply.message, context, "commit a transaction to", undefined),
