@@ -6,6 +6,7 @@
  */
 
 import { ClusterDiscoverer } from "./discovery/discover_node.ts";
+import { gossipFetch } from "./discovery/gossip_fetch.ts";
 import type { ResolvedSettings } from "./settings.ts";
 import type { Endpoint } from "./transport.ts";
 
@@ -39,7 +40,7 @@ export function discoveryEndpoints(discoverer: {
 
 /**
  * Where the executor dials: the fixed endpoint, or the node cluster discovery picks (leader by
- * default; with TLS its secure TCP port).
+ * default; with TLS its secure TCP port). HTTPS gossip trusts the connection's TLS CA certificates.
  *
  * @example
  * ```ts
@@ -59,6 +60,7 @@ export function endpointSource(settings: ResolvedSettings): EndpointSource {
     new ClusterDiscoverer({
       ...settings.discovery,
       tls: settings.executor.tls !== undefined,
+      fetch: gossipFetch(settings.executor.tls),
       clock: settings.executor.clock,
     }),
   );

@@ -35,7 +35,11 @@ export interface Endpoint {
 export interface DiscoverNodeOptions {
   /** Gossip seeds: `host:port`, optionally prefixed `http://` or `https://`. */
   seeds?: readonly (string | GossipSeed)[];
-  /** A DNS name whose A records are the nodes; asked on `gossipPort`. */
+  /**
+   * A DNS name whose A records are the nodes, asked on `gossipPort`. An IP address is asked
+   * directly (no lookup); a name the DNS lookup cannot resolve (such as `localhost`, which lives in
+   * the hosts file) is asked as a gossip seed itself, through the system resolver.
+   */
   dns?: string;
   /** HTTP port for DNS-discovered nodes. Default 2113. */
   gossipPort?: number;
@@ -186,8 +190,11 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
     if (known?.length) {
       candidates = seedsFromMembers(known, options.excludeEndpoint, secureGossip, random);
     }
+    let fallback: GossipSeed | undefined;
     try {
-      if (options.dns !== undefined) {
+      if (options.dns !== undefined && isIpAddress(options.dns)) {
+        candidates.push({ host: options.dns, port: gossipPort, secure: secureGossip });
+      } else if (options.dns !== undefined) {
         const ips = await resolveDns(options.dns);
         candidates.push(
           ...shuffle(ips.map((host) => ({ host, port: gossipPort, secure: secureGossip })), random),
@@ -198,6 +205,8 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
     } catch (cause) {
       signal?.throwIfAborted();
       lastError = new Error(`Cannot resolve "${options.dns}": ${describeChain(cause)}`, { cause });
+      fallback = { host: options.dns!, port: gossipPort, secure: secureGossip };
+      candidates.push(fallback);
     }
     for (const seed of dedupe(candidates)) {
       let info: ClusterInfo;
@@ -205,7 +214,8 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
         info = await fetchGossip(seed, fetchFn, timeoutMs, clock, signal);
       } catch (cause) {
         signal?.throwIfAborted();
-        lastError = cause;
+        // The lookup's failure says more than the fallback's.
+        if (seed !== fallback) lastError = cause;
         continue;
       }
       known = info.members;
@@ -221,6 +231,12 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<Discov
     if (attempt < attempts) await sleep(delayMs, clock, signal);
   }
   throw new DiscoveryError(attempts, { cause: lastError });
+}
+
+/** Whether `host` is an IPv4 or IPv6 literal (asked directly, as the system resolver would). */
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ||
+    (host.includes(":") && /^[0-9a-f:.]+$/i.test(host));
 }
 
 /** Gossip seeds from the members of an earlier gossip: the failed node left out, managers last. */
