@@ -31,7 +31,7 @@ export interface Connection {
   readonly connectionName: string;
   /** True once the connection closed; sends are then ignored. */
   readonly closed: boolean;
-  /** Queues a package for sending (bounded, PROTOCOL.md §4.1). */
+  /** Queues a package for sending (bounded, docs/protocol.md §4.1). */
   send(pkg: Package): void;
   /** Live subscriptions of this connection by correlation id (volatile and persistent). */
   readonly subscriptions: Map<string, ConnectionSubscription>;

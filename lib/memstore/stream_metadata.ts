@@ -1,5 +1,5 @@
 /**
- * Stream metadata and `$settings` as the server interprets them (PROTOCOL.md §4.4, §4.11): the
+ * Stream metadata and `$settings` as the server interprets them (docs/protocol.md §4.4, §4.11): the
  * last event of `$$s`, parsed leniently — invalid JSON or wrong types count as "no value".
  *
  * @module

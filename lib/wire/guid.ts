@@ -1,6 +1,6 @@
 /**
  * GUIDs on the wire use the .NET `Guid.ToByteArray()` layout: the first three groups are
- * little-endian, the last 8 bytes are as written (PROTOCOL.md §1.5). Users only see ordinary
+ * little-endian, the last 8 bytes are as written (docs/protocol.md §1.5). Users only see ordinary
  * lower-case RFC 4122 strings.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * The package codec: one TCP package is `[int32 LE length][command][flags][16-byte correlation id]
- * [auth block if flags & 0x01][payload]` (PROTOCOL.md §1.2-1.4). These are the plain functions;
- * the stream stages live in `frame_decoder_stream.ts` and `package_encoder_stream.ts`.
+ * [auth block if flags & 0x01][payload]` (docs/protocol.md §1.2-1.4). These are the plain functions;
+ * the decoding stage lives in `frame_decoder_stream.ts`; `outgoing_queue.ts` writes encoded packages.
  *
  * @module
  */
@@ -126,7 +126,7 @@ export function decodePackage(bytes: Uint8Array): Package {
       );
     }
     const loginLength = bytes[offset];
-    // The login, its length byte and the password length byte must all fit (PROTOCOL.md §1.4).
+    // The login, its length byte and the password length byte must all fit (docs/protocol.md §1.4).
     if (offset + 1 + loginLength + 1 > bytes.length) {
       throw new ProtocolError(
         "bad-auth-block",

@@ -1,5 +1,5 @@
 /**
- * Command bytes of the TCP client protocol (PROTOCOL.md §2.1, 23.x names).
+ * Command bytes of the TCP client protocol (docs/protocol.md §2.1, 23.x names).
  *
  * @module
  */
@@ -98,7 +98,7 @@ export function carriesEvents(command: number): boolean {
   return EVENT_CARRIERS.has(command);
 }
 
-/** Package flags (PROTOCOL.md §1.3). */
+/** Package flags (docs/protocol.md §1.3). */
 export const TcpFlags = {
   None: 0x00,
   Authenticated: 0x01,

@@ -108,7 +108,7 @@ Deno.test(
 );
 
 Deno.test(
-  "referenceDecode() decodes the PROTOCOL.md §1.6 heartbeat and reports truncation",
+  "referenceDecode() decodes the docs/protocol.md §1.6 heartbeat and reports truncation",
   unit,
   () => {
     const heartbeat = hex("12 00 00 00 01 00 33 22 11 00 55 44 77 66 88 99 aa bb cc dd ee ff");

@@ -3,7 +3,7 @@
  * client) under Node.js against the memstore, and against a real EventStore when EVENTSTORE_URL
  * is set. This file: authentication, access control, connection lifecycle, heartbeats and
  * server-side faults.
- * Expected values come from PROTOCOL.md §4 (server semantics) and §6 (client behaviour), never
+ * Expected values come from docs/protocol.md §4 (server semantics) and §6 (client behaviour), never
  * from what the memstore happens to answer.
  */
 
@@ -12,7 +12,7 @@ import { assertAccessDenied } from "./assertions.ts";
 import { interopTest } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Authentication and access (PROTOCOL.md §4.3, §4.4)
+// Authentication and access (docs/protocol.md §4.3, §4.4)
 
 interopTest(
   "a wrong password fails append, reads, $all read, delete and subscribe with NotAuthenticated and changes nothing",
@@ -87,7 +87,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Connection (PROTOCOL.md §4.1, §4.2, §6.2)
+// Connection (docs/protocol.md §4.1, §4.2, §6.2)
 
 interopTest(
   "connect authenticates and identifies the client, serves an append and closes cleanly, twice",

@@ -2,7 +2,7 @@
  * The independent referee: node-eventstore-client 23.10.1 (a port of the official .NET TCP
  * client) under Node.js against the memstore, and against a real EventStore when EVENTSTORE_URL
  * is set. This file: stream reads, readEvent and $all reads.
- * Expected values come from PROTOCOL.md §4 (server semantics) and §6 (client behaviour), never
+ * Expected values come from docs/protocol.md §4 (server semantics) and §6 (client behaviour), never
  * from what the memstore happens to answer.
  */
 
@@ -11,7 +11,7 @@ import { assertIncreasing, assertSlice, comparePos, range } from "./assertions.t
 import { interopTest, type ScenarioResult, type TargetKind } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Stream reads (PROTOCOL.md §4.7, §4.8)
+// Stream reads (docs/protocol.md §4.7, §4.8)
 
 interopTest(
   "readStreamEventsForward reports nextEventNumber, lastEventNumber and isEndOfStream at slice boundaries",
@@ -249,7 +249,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// $all (PROTOCOL.md §4.9)
+// $all (docs/protocol.md §4.9)
 
 interopTest(
   "readAllEventsForward/Backward return events in log order with ordered positions matching the write results",
@@ -278,7 +278,7 @@ interopTest(
     for (const p of backPositions) {
       assert.equal(p.commit, p.prepare, "implicit commit: commit = prepare");
     }
-    // A successful write reports the position of its last event (PROTOCOL.md §4.9).
+    // A successful write reports the position of its last event (docs/protocol.md §4.9).
     assert.equal(
       r.writes[2].logPosition.commit,
       backPositions[0].commit,

@@ -2,7 +2,7 @@
  * The independent referee: node-eventstore-client 23.10.1 (a port of the official .NET TCP
  * client) under Node.js against the memstore, and against a real EventStore when EVENTSTORE_URL
  * is set. This file: volatile, catch-up and persistent subscriptions.
- * Expected values come from PROTOCOL.md §4 (server semantics) and §6 (client behaviour), never
+ * Expected values come from docs/protocol.md §4 (server semantics) and §6 (client behaviour), never
  * from what the memstore happens to answer.
  */
 
@@ -11,7 +11,7 @@ import { assertIncreasing, LONG_MAX, parseExact, range } from "./assertions.ts";
 import { interopTest, type ScenarioResult } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Volatile subscriptions (PROTOCOL.md §4.13)
+// Volatile subscriptions (docs/protocol.md §4.13)
 
 interopTest(
   "subscribeToStream confirms with the last event number, pushes only new events of that stream, unsubscribes",
@@ -127,7 +127,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Catch-up subscriptions (PROTOCOL.md §6.5)
+// Catch-up subscriptions (docs/protocol.md §6.5)
 
 function assertCatchUp(
   r: ScenarioResult,
@@ -199,7 +199,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Persistent subscriptions (PROTOCOL.md §4.14)
+// Persistent subscriptions (docs/protocol.md §4.14)
 
 interopTest(
   "createPersistentSubscription, then connectToPersistentSubscription with auto-ack delivers history and live events in order",
@@ -323,7 +323,7 @@ interopTest(
     assert.equal(r.second.connected, undefined, "a second consumer must be refused");
     assert.equal(r.second.error.message, "Maximum subscribers reached.");
     assert.deepEqual(r.updated, { value: "success" });
-    // The server drops consumers of an updated group with Unsubscribed (PROTOCOL.md §4.14),
+    // The server drops consumers of an updated group with Unsubscribed (docs/protocol.md §4.14),
     // which NEC reports as userInitiated.
     assert.deepEqual(r.firstDrop, { reason: "userInitiated", error: null });
     assert.match(

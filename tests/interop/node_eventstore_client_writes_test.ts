@@ -2,7 +2,7 @@
  * The independent referee: node-eventstore-client 23.10.1 (a port of the official .NET TCP
  * client) under Node.js against the memstore, and against a real EventStore when EVENTSTORE_URL
  * is set. This file: appends, deletes, stream metadata and transactions.
- * Expected values come from PROTOCOL.md §4 (server semantics) and §6 (client behaviour), never
+ * Expected values come from docs/protocol.md §4 (server semantics) and §6 (client behaviour), never
  * from what the memstore happens to answer.
  */
 
@@ -19,7 +19,7 @@ import {
 import { interopTest, type ScenarioResult } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Appends (PROTOCOL.md §4.5)
+// Appends (docs/protocol.md §4.5)
 
 interopTest(
   "appendToStream with expectedVersion.any appends to a new stream and continues numbering",
@@ -157,7 +157,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Deletes (PROTOCOL.md §4.6)
+// Deletes (docs/protocol.md §4.6)
 
 interopTest(
   "deleteStream (soft) makes reads return StreamNotFound with the old last number; appending with any recreates it at 2",
@@ -251,9 +251,9 @@ interopTest(
     }
     assertStreamDeleted(r.deleteAgain, r.read.stream);
     assert.equal(r.meta.isStreamDeleted, true);
-    // A delete reports the position of its tombstone (PROTOCOL.md §4.6).
+    // A delete reports the position of its tombstone (docs/protocol.md §4.6).
     assert.equal(r.deleted.value.commit, r.tombstonePosition.commit, "delete position");
-    // $all keeps everything: the tombstone (newest) and the events it hides (PROTOCOL.md §4.9).
+    // $all keeps everything: the tombstone (newest) and the events it hides (docs/protocol.md §4.9).
     assert.deepEqual(r.inAll, [
       { number: LONG_MAX, type: "$streamDeleted", data: "" },
       { number: 1, type: "Interope", data: '{"index":1,"tag":"e"}' },
@@ -304,7 +304,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Metadata (PROTOCOL.md §4.11, §4.8)
+// Metadata (docs/protocol.md §4.11, §4.8)
 
 interopTest(
   "setStreamMetadataRaw/getStreamMetadataRaw round-trip metadata with metastream versions and reject a stale version",
@@ -414,7 +414,7 @@ interopTest(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Transactions (PROTOCOL.md §4.12)
+// Transactions (docs/protocol.md §4.12)
 
 interopTest(
   "startTransaction/write/commit makes the events visible only at commit, numbered 0..2, sharing the commit position",

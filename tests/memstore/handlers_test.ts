@@ -78,7 +78,7 @@ function deleteStream(client: WireClient, stream: string, expectedVersion: bigin
   );
 }
 
-// ---- WriteEventsCompleted fields, PROTOCOL.md §4.5 ---------------------------------------------
+// ---- WriteEventsCompleted fields, docs/protocol.md §4.5 ---------------------------------------------
 
 Deno.test("WriteEventsCompleted success carries the numbers and the last event's position", async () => {
   await using store = await startMemoryStore({ listen: false });
@@ -320,7 +320,7 @@ Deno.test("FilteredReadAllEvents by stream prefix and by event-type regex", asyn
   assert.equal(bad.command, TcpCommand.BadRequest);
 });
 
-// ---- ACLs, PROTOCOL.md §4.4 --------------------------------------------------------------------
+// ---- ACLs, docs/protocol.md §4.4 --------------------------------------------------------------------
 
 Deno.test("system streams are admin-only by default; user streams are open to anonymous users", async () => {
   await using store = await startMemoryStore({ listen: false, users: { bob: "pw" } });

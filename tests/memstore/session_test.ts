@@ -250,7 +250,7 @@ Deno.test("setNotHandled answers requests with NotHandled until cleared", async 
   assert.equal(written.firstEventNumber, 0n);
 });
 
-// ---- authentication, PROTOCOL.md §4.3 ------------------------------------------------------------
+// ---- authentication, docs/protocol.md §4.3 ------------------------------------------------------------
 
 Deno.test("wrong per-package credentials get NotAuthenticated and the request is not run", async () => {
   await using store = await startMemoryStore({ listen: false });
@@ -347,7 +347,7 @@ Deno.test("ScavengeDatabase is Started for admins and ops, Unauthorized otherwis
   assert.equal((await scavenge()).result, ScavengeDatabaseResponse_ScavengeResult.Unauthorized);
 });
 
-// ---- back-pressure, PROTOCOL.md §4.1 ---------------------------------------------------------------
+// ---- back-pressure, docs/protocol.md §4.1 ---------------------------------------------------------------
 
 Deno.test("a client that never reads is disconnected once its send queue passes the bound", async () => {
   const lines: string[] = [];

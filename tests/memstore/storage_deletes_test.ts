@@ -142,7 +142,7 @@ Deno.test("deletes check the expected version like writes", () => {
   ok(s.deleteStream("s", STREAM_EXISTS, false));
 });
 
-// ---- transactions, PROTOCOL.md §4.12 -------------------------------------------------------------
+// ---- transactions, docs/protocol.md §4.12 -------------------------------------------------------------
 
 Deno.test("a transaction started with NoStream on a missing stream commits events 0..k-1", () => {
   const s = new MemoryStorage();

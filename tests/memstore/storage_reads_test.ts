@@ -27,7 +27,7 @@ function slice(outcome: StreamReadOutcome): [number[], bigint, bigint, boolean] 
   ];
 }
 
-// ---- PROTOCOL.md §4.8 worked examples, stream with events 0..9 ---------------------------------
+// ---- docs/protocol.md §4.8 worked examples, stream with events 0..9 ---------------------------------
 
 const TABLE: [string, unknown, "fwd" | "bwd", bigint, number, number[], bigint, boolean][] = [
   ["fwd from 0, count 5", undefined, "fwd", 0n, 5, [0, 1, 2, 3, 4], 5n, false],
@@ -107,7 +107,7 @@ Deno.test("a metastream reads as $maxCount 1: only the latest metadata event", (
   assert.deepEqual(s.readEvent("$$s", 0n), { status: "not-found" });
 });
 
-// ---- ReadEvent, PROTOCOL.md §4.7 ------------------------------------------------------------------
+// ---- ReadEvent, docs/protocol.md §4.7 ------------------------------------------------------------------
 
 Deno.test("ReadEvent -1 reads the last event; beyond the end is NotFound", () => {
   const s = tenEvents();
@@ -123,7 +123,7 @@ Deno.test("ReadEvent of $$s without metadata is Success with no event when s exi
   assert.deepEqual(s.readEvent("$$missing", -1n), { status: "no-stream" });
 });
 
-// ---- links, PROTOCOL.md §4.10 ---------------------------------------------------------------------
+// ---- links, docs/protocol.md §4.10 ---------------------------------------------------------------------
 
 function link(
   target: string,
@@ -155,7 +155,7 @@ Deno.test("resolve() follows N@stream links and leaves unresolvable ones as link
   assert.equal(noAt.link?.eventNumber, 4n);
 });
 
-// ---- $all, PROTOCOL.md §4.9 --------------------------------------------------------------------
+// ---- $all, docs/protocol.md §4.9 --------------------------------------------------------------------
 
 function positions(events: readonly StoredEvent[]): string[] {
   return events.map((e) => `${e.stream}@${e.eventNumber}`);

@@ -25,7 +25,7 @@ function withEvents(storage: MemoryStorage, stream: string, count: number): void
   numbers(storage.append(stream, ANY, evs(count)));
 }
 
-// ---- decision table, PROTOCOL.md §4.5: stream never existed ------------------------------------
+// ---- decision table, docs/protocol.md §4.5: stream never existed ------------------------------------
 
 Deno.test("append with Any to a missing stream writes events 0..k-1", () => {
   const s = new MemoryStorage();

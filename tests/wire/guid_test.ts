@@ -4,7 +4,7 @@ import { hex, toHex } from "../support/hex.ts";
 
 const RFC = "00112233-4455-6677-8899-aabbccddeeff";
 
-Deno.test("guidToBytes() writes the .NET byte order given in PROTOCOL.md §1.5", () => {
+Deno.test("guidToBytes() writes the .NET byte order given in docs/protocol.md §1.5", () => {
   assert.equal(toHex(guidToBytes(RFC)), "33 22 11 00 55 44 77 66 88 99 aa bb cc dd ee ff");
 });
 

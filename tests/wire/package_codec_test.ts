@@ -13,7 +13,7 @@ import { hex, toHex } from "../support/hex.ts";
 
 const ID = "00112233-4455-6677-8899-aabbccddeeff";
 
-// The byte-exact fixtures of PROTOCOL.md §1.6.
+// The byte-exact fixtures of docs/protocol.md §1.6.
 const HEARTBEAT_REQUEST = hex(
   "12 00 00 00  01  00  33 22 11 00 55 44 77 66 88 99 aa bb cc dd ee ff",
 );
@@ -25,7 +25,7 @@ const READ_EVENT_AUTHENTICATED = hex(
   0a 01 73  10 ff ff ff ff ff ff ff ff ff 01  18 00  20 01`,
 );
 
-Deno.test("encodePackage() produces the HeartbeatRequest fixture of PROTOCOL.md §1.6", () => {
+Deno.test("encodePackage() produces the HeartbeatRequest fixture of docs/protocol.md §1.6", () => {
   const bytes = encodePackage({
     command: TcpCommand.HeartbeatRequest,
     correlationId: ID,
@@ -34,13 +34,13 @@ Deno.test("encodePackage() produces the HeartbeatRequest fixture of PROTOCOL.md 
   assert.equal(toHex(bytes), toHex(HEARTBEAT_REQUEST));
 });
 
-Deno.test("encodePackage() produces the IdentifyClient fixture of PROTOCOL.md §1.6", () => {
+Deno.test("encodePackage() produces the IdentifyClient fixture of docs/protocol.md §1.6", () => {
   const payload = encodeMessage(IdentifyClientSchema, { version: 1, connectionName: "ES-x" });
   const bytes = encodePackage({ command: TcpCommand.IdentifyClient, correlationId: ID, payload });
   assert.equal(toHex(bytes), toHex(IDENTIFY_CLIENT));
 });
 
-Deno.test("encodePackage() produces the authenticated ReadEvent fixture of PROTOCOL.md §1.6", () => {
+Deno.test("encodePackage() produces the authenticated ReadEvent fixture of docs/protocol.md §1.6", () => {
   const payload = encodeMessage(ReadEventSchema, {
     eventStreamId: "s",
     eventNumber: -1n,

@@ -1,5 +1,5 @@
 /**
- * The gossip document a cluster node serves at `GET /gossip` (PROTOCOL.md §5.2), in the 20.x+
+ * The gossip document a cluster node serves at `GET /gossip` (docs/protocol.md §5.2), in the 20.x+
  * shape (`Leader`/`Follower`, one `httpEndPoint`, `isReadOnlyReplica`) or the 5.x shape
  * (`Master`/`Slave`, internal and external HTTP pairs). Property names are camelCase and states
  * are strings, as the server's JSON codec writes them.

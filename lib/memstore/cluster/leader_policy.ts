@@ -1,5 +1,5 @@
 /**
- * What a cluster node does with a client request given its role (PROTOCOL.md §4.15): the leader
+ * What a cluster node does with a client request given its role (docs/protocol.md §4.15): the leader
  * serves everything; a follower refuses `require_leader` writes and reads with NotHandled
  * NotLeader, forwards other writes to the leader, serves other reads itself and refuses every
  * persistent-subscription command; a node without a leader (no quorum) refuses writes and

@@ -8,7 +8,7 @@
  * - Replication is synchronous and exact: every node reads and writes one shared
  *   {@linkcode MemoryStorage}, as if each follower applied the leader's committed log before the
  *   leader acknowledged. A write acknowledged anywhere is visible on every node at once.
- * - Roles follow the real server's rules (PROTOCOL.md §4.15, see leader_policy.ts): followers
+ * - Roles follow the real server's rules (docs/protocol.md §4.15, see leader_policy.ts): followers
  *   answer `require_leader` requests and persistent-subscription commands with NotHandled
  *   NotLeader naming the leader's endpoints, serve other reads locally and run other writes
  *   against the shared log (standing for the real follower forwarding them to the leader).

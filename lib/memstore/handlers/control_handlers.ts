@@ -1,5 +1,5 @@
 /**
- * Ping and ScavengeDatabase (PROTOCOL.md §4.16).
+ * Ping and ScavengeDatabase (docs/protocol.md §4.16).
  *
  * @module
  */

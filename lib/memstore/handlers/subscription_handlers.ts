@@ -1,6 +1,6 @@
 /**
  * Volatile subscriptions: SubscribeToStream, FilteredSubscribeToStream and UnsubscribeFromStream
- * (PROTOCOL.md §4.13). Live only: events committed after the confirmation are pushed.
+ * (docs/protocol.md §4.13). Live only: events committed after the confirmation are pushed.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Request validation done while unwrapping, as the server's message constructors do: a violation
- * is answered with `BadRequest` and the connection stays open (PROTOCOL.md §4.5).
+ * is answered with `BadRequest` and the connection stays open (docs/protocol.md §4.5).
  *
  * @module
  */

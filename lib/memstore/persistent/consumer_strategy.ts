@@ -1,5 +1,5 @@
 /**
- * How a group picks the client for a message (PROTOCOL.md §4.14): the interface the strategies
+ * How a group picks the client for a message (docs/protocol.md §4.14): the interface the strategies
  * implement and the factory by name.
  *
  * @module

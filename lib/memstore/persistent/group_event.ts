@@ -1,7 +1,7 @@
 /**
  * What a persistent-subscription group delivers: one stream entry with its link (the shape of
  * `ResolvedIndexedEvent`), and the facts the group derives from it — the message id, the number
- * checkpoints count, the stream Pinned hashes and the link parking writes (PROTOCOL.md §4.10, §4.14).
+ * checkpoints count, the stream Pinned hashes and the link parking writes (docs/protocol.md §4.10, §4.14).
  *
  * @module
  */

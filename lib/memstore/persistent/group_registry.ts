@@ -1,5 +1,5 @@
 /**
- * The groups of one store (the server's `PersistentSubscriptionService`, PROTOCOL.md §4.14):
+ * The groups of one store (the server's `PersistentSubscriptionService`, docs/protocol.md §4.14):
  * create, update and delete with the server's results and reasons, definitions persisted to
  * `$persistentSubscriptionConfig`, lookup for connects, and commit notifications.
  *

@@ -1,5 +1,5 @@
 /**
- * The settings of a persistent-subscription group (PROTOCOL.md §3.3.7, §4.14): the protocol's
+ * The settings of a persistent-subscription group (docs/protocol.md §3.3.7, §4.14): the protocol's
  * fields, the .NET client's defaults, consumer-strategy resolution and the server's validation.
  *
  * @module
@@ -49,7 +49,7 @@ export interface GroupSettings {
 }
 
 /**
- * The .NET client's `PersistentSubscriptionSettings.Create()` defaults (PROTOCOL.md §4.14).
+ * The .NET client's `PersistentSubscriptionSettings.Create()` defaults (docs/protocol.md §4.14).
  *
  * @example
  * ```ts

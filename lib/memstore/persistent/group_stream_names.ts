@@ -1,5 +1,5 @@
 /**
- * The system streams around persistent subscriptions (PROTOCOL.md §4.11, §4.14) and the events the
+ * The system streams around persistent subscriptions (docs/protocol.md §4.11, §4.14) and the events the
  * server writes to them.
  *
  * @module

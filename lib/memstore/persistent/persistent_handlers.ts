@@ -1,5 +1,5 @@
 /**
- * The persistent-subscription commands (PROTOCOL.md §4.14): Create/Update/Delete, Connect, Ack and
+ * The persistent-subscription commands (docs/protocol.md §4.14): Create/Update/Delete, Connect, Ack and
  * Nak. Unsubscribe and connection close reach a client through the connection's subscription map,
  * like volatile subscriptions. One {@linkcode GroupRegistry} per store, fed by its commits.
  *

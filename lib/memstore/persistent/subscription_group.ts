@@ -1,5 +1,5 @@
 /**
- * One running persistent-subscription group (the server's `PersistentSubscription`, PROTOCOL.md
+ * One running persistent-subscription group (the server's `PersistentSubscription`, docs/protocol.md
  * §4.14): reads its stream into a bounded buffer, hands messages to clients through the consumer
  * strategy, tracks them until ack/nak/timeout, retries, parks and checkpoints.
  *

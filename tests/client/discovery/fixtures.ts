@@ -1,5 +1,5 @@
 /**
- * Gossip fixtures written from PROTOCOL.md §5.2: a 5.x cluster (Slave, Master, Slave, Manager; plain
+ * Gossip fixtures written from docs/protocol.md §5.2: a 5.x cluster (Slave, Master, Slave, Manager; plain
  * TCP on 1113, HTTP on 2113) and a secure 20.x cluster (Follower, Leader, Follower,
  * ReadOnlyReplica, a dead Leader and a Manager; `externalTcpPort` 0, `externalSecureTcpPort` 1113).
  *

@@ -1,4 +1,4 @@
-// Catch-up subscriptions (NEC's client-side history + live algorithm, PROTOCOL.md §6.5).
+// Catch-up subscriptions (NEC's client-side history + live algorithm, docs/protocol.md §6.5).
 // Run: node catch_up.mjs <scenario> --host H --port P
 import {
   allSlice,

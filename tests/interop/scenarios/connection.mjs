@@ -45,7 +45,7 @@ main({
   /**
    * Two connections stay idle for 5.5 s: one with NEC's default heartbeats (750 ms), answered by
    * the server; one that never sends its own (interval 60 s). The server checks every 2 s whether
-   * anything arrived since its previous check (PROTOCOL.md §4.2): the handshake lands in the first
+   * anything arrived since its previous check (docs/protocol.md §4.2): the handshake lands in the first
    * interval, so its first request to the silent client comes at about 4 s, and its 1 s timeout
    * check at about 5 s must see the client's answer. Neither connection is dropped.
    */

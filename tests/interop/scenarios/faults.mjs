@@ -21,7 +21,7 @@ const { noStream } = es.expectedVersion;
 main({
   /**
    * The server drops the connection: NEC reconnects by itself, a confirmed subscription is dropped
-   * with connectionClosed (PROTOCOL.md §6.2), and the store still has the stream afterwards.
+   * with connectionClosed (docs/protocol.md §6.2), and the store still has the stream afterwards.
    */
   async reconnect_after_drop() {
     const conn = await connect({ reconnectionDelay: 100 });

@@ -62,7 +62,7 @@ main({
     return { stream, initial, set, got, stale, second, latest, metastream };
   },
 
-  /** $maxCount 3 on a stream with events 0..9 (PROTOCOL.md §4.8 worked examples). */
+  /** $maxCount 3 on a stream with events 0..9 (docs/protocol.md §4.8 worked examples). */
   async max_count() {
     const conn = await connect();
     const stream = streamName("maxcount");

@@ -24,7 +24,7 @@ function brief(s) {
 }
 
 main({
-  /** Forward reads of a stream with events 0..9 (PROTOCOL.md §4.8 worked examples). */
+  /** Forward reads of a stream with events 0..9 (docs/protocol.md §4.8 worked examples). */
   async forward_slices() {
     const conn = await connect();
     const stream = streamName("fwd");
@@ -46,7 +46,7 @@ main({
     return rows;
   },
 
-  /** Backward reads of a stream with events 0..9 (PROTOCOL.md §4.8 worked examples). */
+  /** Backward reads of a stream with events 0..9 (docs/protocol.md §4.8 worked examples). */
   async backward_slices() {
     const conn = await connect();
     const stream = streamName("bwd");

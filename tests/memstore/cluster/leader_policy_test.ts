@@ -106,7 +106,7 @@ const CASES: readonly Case[] = [
   })),
 ];
 
-/** The expected routing, written out from PROTOCOL.md §4.15 and the server's controller. */
+/** The expected routing, written out from docs/protocol.md §4.15 and the server's controller. */
 function expected(role: NodeRole, kind: "write" | "read", requireLeader: boolean): Routing {
   if (role === "Leader") return "serve";
   if (role === "Follower") return requireLeader ? "not-leader" : "serve";

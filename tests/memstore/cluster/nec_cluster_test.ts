@@ -1,7 +1,7 @@
 /**
  * The independent referee against the simulated cluster: node-eventstore-client 23.10.1 under
  * Node.js discovers the leader from the memstore cluster's gossip, follows NotHandled NotLeader
- * from a follower, and fails over after `killLeader()`. Expected behaviour: PROTOCOL.md §4.15 and
+ * from a follower, and fails over after `killLeader()`. Expected behaviour: docs/protocol.md §4.15 and
  * §5.3 ([NEC] picks the alive member with the highest 20.x state).
  */
 import assert from "node:assert/strict";
