@@ -16,7 +16,7 @@
  * @module
  */
 
-import { TlsCertificateError } from "../errors.ts";
+import { TlsCertificateError, WrongPortError } from "../errors.ts";
 
 /** TLS settings of a connection. */
 export interface TlsSettings {
@@ -76,7 +76,7 @@ export async function caCertificates(tls: TlsSettings): Promise<string[] | undef
  * @example
  * ```ts
  * import { certificateFailure } from "./tls.ts";
- * import { TlsCertificateError } from "../errors.ts";
+ * import { TlsCertificateError, WrongPortError } from "../errors.ts";
  * import assert from "node:assert/strict";
  *
  * const error = new Deno.errors.InvalidData("invalid peer certificate: UnknownIssuer");
@@ -89,4 +89,32 @@ export function certificateFailure(error: unknown, host: string, port: number): 
     return new TlsCertificateError(host, port, reason, { cause: error });
   }
   return error;
+}
+
+/**
+ * Names a failed TLS handshake: a certificate the client does not trust is a
+ * {@linkcode TlsCertificateError}; a handshake ended by the peer closing or resetting the
+ * connection, or answered with bytes that are not TLS records, is a {@linkcode WrongPortError}
+ * (`peer: "eventstore"`): a plain EventStore port reads the ClientHello as a length prefix, then
+ * closes or answers in plain framing. Other errors are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { handshakeFailure } from "./tls.ts";
+ * import { WrongPortError } from "../errors.ts";
+ *
+ * const error = new Deno.errors.InvalidData("received corrupt message of type InvalidContentType");
+ * assert(handshakeFailure(error, "localhost", 1113) instanceof WrongPortError);
+ * ```
+ */
+export function handshakeFailure(error: unknown, host: string, port: number): unknown {
+  const named = certificateFailure(error, host, port);
+  if (named !== error) return named;
+  const plainPeer = error instanceof Deno.errors.InvalidData ||
+    error instanceof Deno.errors.UnexpectedEof ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    (error instanceof Error && /close_notify|handshake eof|unexpected eof/i.test(error.message));
+  return plainPeer ? new WrongPortError(host, port, "eventstore", { cause: error }) : error;
 }

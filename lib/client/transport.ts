@@ -7,7 +7,7 @@
  */
 
 import type { Duplex } from "../wire/duplex.ts";
-import { caCertificates, certificateFailure, type TlsSettings } from "./tls.ts";
+import { caCertificates, handshakeFailure, type TlsSettings } from "./tls.ts";
 
 /** A TCP endpoint. */
 export interface Endpoint {
@@ -102,10 +102,10 @@ export const tcpDialer: Dialer = async (endpoint, { tls, signal }) => {
   try {
     const conn = await Promise.race([attempt, aborted]);
     if (tls) {
-      // Complete the handshake here, so an untrusted certificate fails the dial itself.
+      // Complete the handshake here, so an untrusted certificate (or a plain port) fails the dial.
       await Promise.race([
         (conn as Deno.TlsConn).handshake().catch((error) => {
-          throw certificateFailure(error, endpoint.hostname, endpoint.port);
+          throw handshakeFailure(error, endpoint.hostname, endpoint.port);
         }),
         aborted,
       ]);

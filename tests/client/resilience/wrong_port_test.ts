@@ -51,3 +51,24 @@ Deno.test("the HTTP port fails at once with WrongPortError naming the TCP port",
     await http.shutdown();
   }
 });
+
+Deno.test("tls:// to a plain EventStore port fails at once with WrongPortError: use tcp://", async () => {
+  await using store = await startMemoryStore({ port: 0 });
+  let dials = 0;
+  const started = performance.now();
+  const error = await connect(`tls://localhost:${store.port}`, {
+    onStateChange: (state) => {
+      if (state.status === "connecting" || state.status === "reconnecting") dials++;
+    },
+  }).then(() => assert.fail("connected"), (e: Error) => e);
+  assert.ok(error instanceof WrongPortError, String(error));
+  assert.equal(error.peer, "eventstore");
+  assert.equal(error.port, store.port);
+  assert.match(
+    error.message,
+    new RegExp(`"localhost:${store.port}".*plain TCP, not TLS: connect with tcp://`),
+  );
+  assert.ok(error.cause instanceof Error, "the handshake failure is kept as cause");
+  assert.ok(dials <= 1, `one attempt, not retried (${dials} connecting states)`);
+  assert.ok(performance.now() - started < 5000, "fails at once");
+});
