@@ -18,7 +18,11 @@ export interface CallOptions {
   readonly requireLeader?: boolean;
   /** Cancels the call. */
   readonly signal?: AbortSignal;
-  /** Milliseconds to wait for the reply (default: the connection's operation timeout). */
+  /**
+   * Milliseconds to wait for the reply (default: the connection's operation timeout). It starts
+   * when the call is sent, or when it starts waiting for a lost connection, not while it waits
+   * behind the operations already in flight on a live connection; it runs across re-sends.
+   */
   readonly timeout?: number;
 }
 

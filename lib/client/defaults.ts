@@ -52,4 +52,9 @@ export const DEFAULTS = {
    * `OperationQueueFullError` (.NET `MaxQueueSize`).
    */
   maxQueuedOperations: 5000,
+  /**
+   * Operations in flight on one connection (.NET `MaxConcurrentItems`); more wait in the queue,
+   * unbounded while connected (each waits for its slot, its timeout not yet running).
+   */
+  maxInFlightOperations: 5000,
 } as const;

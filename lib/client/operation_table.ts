@@ -44,6 +44,11 @@ export interface Entry {
   detach: (() => void) | undefined;
   /** The deadline timer, until the operation settles or attaches. */
   deadline: TimerHandle | undefined;
+  /**
+   * Whether the deadline was started: at the first send, or when the entry starts waiting for a
+   * lost connection; never while it only waits for an in-flight slot on a live connection.
+   */
+  timed: boolean;
   /** Sends so far. */
   attempts: number;
   /** Where it is. */
@@ -60,6 +65,8 @@ export class OperationTable {
   readonly #entries = new Map<Operation<unknown>, Entry>();
   /** Queued entries in the order they were queued. */
   readonly #queue = new Set<Entry>();
+  /** Entries in state `sent`. */
+  #sent = 0;
 
   /** Creates an empty table. */
   constructor(clock: Clock, onDone: () => void = () => {}) {
@@ -79,9 +86,14 @@ export class OperationTable {
     return this.#entries.size;
   }
 
-  /** Entries waiting for a connection. */
+  /** Entries waiting for a connection or for an in-flight slot. */
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /** Entries on the wire waiting for their reply (state `sent`). */
+  get inFlight(): number {
+    return this.#sent;
   }
 
   /** The entry of `operation`, if it is not done. */
@@ -100,11 +112,20 @@ export class OperationTable {
     this.#queue.add(entry);
   }
 
-  /** Removes and returns the queued entries, oldest first (the caller moves each on). */
-  takeQueued(): Entry[] {
-    const queued = [...this.#queue];
-    this.#queue.clear();
-    return queued;
+  /** Removes and returns up to `max` queued entries, oldest first (the caller moves each on). */
+  takeQueued(max: number): Entry[] {
+    const taken: Entry[] = [];
+    for (const entry of this.#queue) {
+      if (taken.length >= max) break;
+      taken.push(entry);
+      this.#queue.delete(entry);
+    }
+    return taken;
+  }
+
+  /** The queued entries, oldest first (not removed). */
+  queuedEntries(): IterableIterator<Entry> {
+    return this.#queue.values();
   }
 
   /**
@@ -117,8 +138,10 @@ export class OperationTable {
     if (previous.kind === "done") return;
     if (previous.kind === "waiting") this.#clock.clearTimeout(previous.timer);
     if (previous.kind === "queued") this.#queue.delete(entry);
+    if (previous.kind === "sent") this.#sent--;
     entry.state = next;
     if (next.kind === "queued") this.#queue.add(entry);
+    if (next.kind === "sent") this.#sent++;
     if ((next.kind === "attached" || next.kind === "done") && entry.deadline !== undefined) {
       this.#clock.clearTimeout(entry.deadline);
       entry.deadline = undefined;

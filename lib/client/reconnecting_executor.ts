@@ -9,8 +9,15 @@
  *   Appends stay exactly-once because a re-sent request carries the same event ids
  *   (`createRequest()` is repeatable) and the server's idempotency answers a duplicate with the
  *   original result.
- * - Each call has one deadline (its `timeout`, across attempts and time spent queued) and at most
- *   one listener on the caller's signal, both owned here.
+ * - At most `maxInFlightOperations` operations are on the wire at once (the .NET client's
+ *   `MaxConcurrentItems`); the rest wait in the queue, in call order, and go out as replies free
+ *   their slots, so a burst of calls waits instead of flooding the connection. While connected
+ *   this queue is not bounded (each waiting call is the caller's own pending promise);
+ *   `maxQueuedOperations` bounds it only while there is no connection.
+ * - Each call has one deadline (its `timeout`) and at most one listener on the caller's signal,
+ *   both owned here. As in the .NET client the deadline starts when the call is first sent, or
+ *   when it starts waiting for a lost connection, and not while it waits for an in-flight slot on
+ *   a live connection; once started it runs across re-sends.
  * - With reconnection disabled (`maxAttempts` 0) it is the single-connection executor: the loss
  *   of the connection closes it.
  *
@@ -60,6 +67,8 @@ export interface ExecutorSettings {
    * once with `OperationQueueFullError`.
    */
   readonly maxQueuedOperations: number;
+  /** Operations on the wire at once; more wait in the queue for a slot. */
+  readonly maxInFlightOperations: number;
   /** Re-sends and their delay. */
   readonly retry: RetryPolicy;
   /** Reconnection delay and attempts (0 attempts: a single connection). */
@@ -202,6 +211,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       timeout,
       detach: undefined,
       deadline: undefined,
+      timed: false,
       attempts: 0,
       state: { kind: "queued" },
     };
@@ -213,15 +223,23 @@ export class ReconnectingExecutor implements OperationExecutor {
       userSignal.addEventListener("abort", onAbort, { once: true });
       entry.detach = () => userSignal.removeEventListener("abort", onAbort);
     }
+    // Waiting for a connection counts against the deadline; waiting for a slot does not.
+    if (!this.#connection || this.#connection.closed) this.#startDeadline(entry);
+    this.#dispatchQueued();
+    return operation.result;
+  }
+
+  /** Starts `entry`'s deadline, once. */
+  #startDeadline(entry: Entry): void {
+    if (entry.timed) return;
+    entry.timed = true;
     entry.deadline = this.#clock.setTimeout(() => {
       entry.deadline = undefined;
       this.#apply(entry, {
         kind: "fail",
-        error: new OperationTimeoutError(operation.name, timeout),
+        error: new OperationTimeoutError(entry.operation.name, entry.timeout),
       });
-    }, timeout);
-    this.#dispatchQueued();
-    return operation.result;
+    }, entry.timeout);
   }
 
   /**
@@ -257,12 +275,15 @@ export class ReconnectingExecutor implements OperationExecutor {
         // A resubscription counts its own attempts afresh.
         entry.attempts = 0;
         this.#table.move(entry, { kind: "attached", connection: state.connection });
+        this.#dispatchQueued();
         return;
       case "forget":
         if (state.kind === "sent" || state.kind === "attached") {
           state.connection.release(entry.operation);
         }
         this.#table.move(entry, { kind: "done" });
+        // Its in-flight slot is free.
+        if (state.kind === "sent") this.#dispatchQueued();
         return;
       case "fail":
         this.#apply(entry, { kind: "forget" });
@@ -278,6 +299,7 @@ export class ReconnectingExecutor implements OperationExecutor {
           action.delay,
         );
         this.#table.move(entry, { kind: "waiting", timer });
+        this.#dispatchQueued();
         return;
       }
       case "redirect": {
@@ -301,11 +323,14 @@ export class ReconnectingExecutor implements OperationExecutor {
     this.#apply(entry, decide(facts, outcome, this.#settings.retry));
   }
 
-  /** Sends every queued entry if there is a connection. */
+  /** Sends queued entries, oldest first, into the free in-flight slots if there is a connection. */
   #dispatchQueued(): void {
     const connection = this.#connection;
     if (!connection || connection.closed) return;
-    for (const entry of this.#table.takeQueued()) {
+    const free = this.#settings.maxInFlightOperations - this.#table.inFlight;
+    if (free <= 0 || this.#table.queued === 0) return;
+    for (const entry of this.#table.takeQueued(free)) {
+      this.#startDeadline(entry);
       entry.attempts++;
       this.#table.move(entry, { kind: "sent", connection });
       // An operation that cannot be encoded fails itself and is never registered.
@@ -334,6 +359,8 @@ export class ReconnectingExecutor implements OperationExecutor {
       this.#failed = this.#endpoint;
       const why = error ?? new ConnectionClosedError("The connection closed");
       // Without reconnection the executor closes at once, with the connection's own error.
+      // Calls that were waiting for a slot now wait for a connection: their deadline starts.
+      for (const entry of this.#table.queuedEntries()) this.#startDeadline(entry);
       if (this.#settings.reconnection.maxAttempts === 0) {
         this.#shutdown(this.#giveUp(0, why, ""), true).catch(() => {});
       } else {

@@ -76,7 +76,12 @@ export interface ConnectOptions {
   readonly maxRetries?: number | "forever";
   /** Pause before re-sending after NotHandled NotReady/TooBusy, in ms (default 200). */
   readonly retryDelay?: number;
-  /** Default timeout of every operation, in ms (default 7000). */
+  /**
+   * Default timeout of every operation, in ms (default 7000). As in the .NET client it starts
+   * when the operation is sent (or when it starts waiting for a lost connection), not while it
+   * waits behind the 5,000 operations already in flight on a live connection; it then runs
+   * across re-sends.
+   */
   readonly operationTimeout?: number;
   /** Timeout of one connection attempt (TCP connect and handshake), in ms (default 7000). */
   readonly connectTimeout?: number;
@@ -330,6 +335,7 @@ export function resolveSettings(
       connectDeadline: ms("connectDeadline"),
       operationTimeout: ms("operationTimeout"),
       maxQueuedOperations: DEFAULTS.maxQueuedOperations,
+      maxInFlightOperations: DEFAULTS.maxInFlightOperations,
       retry: {
         // Without reconnection an operation is not re-sent unless asked.
         maxRetries: resolveCount(
