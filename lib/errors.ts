@@ -333,13 +333,23 @@ export class StreamDeletedError extends PhotonPumpError {
 export class AccessDeniedError extends PhotonPumpError {
   /** The stream the operation was on (`"$all"` for `$all` reads). */
   readonly stream: string;
-  /** The operation, e.g. `"read"`, `"write"`. */
+  /** The operation, e.g. `"read"`, `"write"`, `"subscribe to"`. */
   readonly operation: string;
+  /**
+   * `"access-denied"` when a subscription was refused or dropped (the subscription's `dropped`
+   * says the same); `undefined` for other operations.
+   */
+  readonly dropReason: DropReason | undefined;
   /** The message reads `Access denied: cannot <operation> stream "<stream>"`. */
-  constructor(stream: string, operation: string, options?: PhotonPumpErrorOptions) {
+  constructor(
+    stream: string,
+    operation: string,
+    options?: PhotonPumpErrorOptions & { dropReason?: DropReason },
+  ) {
     super(`Access denied: cannot ${operation} stream "${stream}"`, options);
     this.stream = stream;
     this.operation = operation;
+    this.dropReason = options?.dropReason;
   }
 }
 

@@ -604,8 +604,10 @@ export class Client {
    * with `ack()` / `nack()`. With `autoAck` (default) each event is acknowledged once the loop
    * body finished; leaving the loop early naks the event in hand with `"retry"`.
    *
-   * @throws {SubscriptionDroppedError} `"not-found"`, `"access-denied"` or
-   * `"subscriber-max-count-reached"` when the server refuses
+   * @throws {SubscriptionDroppedError} `"not-found"` or `"subscriber-max-count-reached"` when the
+   * server refuses
+
+   * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
    *
    * @example
    * ```ts

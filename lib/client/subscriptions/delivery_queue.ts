@@ -10,8 +10,7 @@
 
 import type { Position } from "../position.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
-import type { SubscriptionDrop } from "./drop.ts";
-import { SubscriptionDroppedError } from "../../errors.ts";
+import { dropError, type SubscriptionDrop } from "./drop.ts";
 
 /** What the queue tells the driver that feeds it. */
 export interface DeliveryHooks {
@@ -126,7 +125,7 @@ export class DeliveryQueue {
 
   /**
    * Ends the subscription: the consumer gets the queued events, then the end (`discard` drops
-   * them). A drop with an error errors the stream with a {@linkcode SubscriptionDroppedError}.
+   * them). A drop with an error errors the stream with a `SubscriptionDroppedError` (an `AccessDeniedError` for a refusal).
    * The first call wins.
    */
   finish(drop: SubscriptionDrop, discard = false): void {
@@ -173,7 +172,7 @@ export class DeliveryQueue {
       if (end) {
         if (end.reason === "unsubscribed") controller.close();
         else {controller.error(
-            new SubscriptionDroppedError(end.reason, this.#name, { cause: end.error }),
+            dropError(end.reason, this.#name, { cause: end.error }),
           );}
         return;
       }

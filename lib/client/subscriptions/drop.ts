@@ -1,7 +1,7 @@
 /**
  * Why a subscription ended: the drop reasons of docs/protocol.md §4.13/§4.14 plus the client-side
  * ones (connection lost, consumer too slow), the {@linkcode SubscriptionDroppedError} a
- * subscription's stream errors with, and the mappings from wire reasons and errors to them.
+ * subscription's stream errors with ({@linkcode AccessDeniedError} for a refusal, as reads), and the mappings from wire reasons and errors to them.
  *
  * @module
  */
@@ -53,4 +53,22 @@ export function reasonOf(error: Error): DropReason {
     return "not-found";
   }
   return "server-error";
+}
+
+/**
+ * The error a subscription rejects or errors with: {@linkcode AccessDeniedError} (with
+ * `dropReason: "access-denied"`) for a refusal, the same class reads use, else a
+ * {@linkcode SubscriptionDroppedError} carrying the reason.
+ */
+export function dropError(
+  reason: DropReason,
+  stream: string,
+  options?: { cause?: unknown },
+): AccessDeniedError | SubscriptionDroppedError {
+  if (reason === "access-denied") {
+    const cause = options?.cause;
+    if (cause instanceof AccessDeniedError && cause.dropReason !== undefined) return cause;
+    return new AccessDeniedError(stream, "subscribe to", { cause, dropReason: reason });
+  }
+  return new SubscriptionDroppedError(reason, stream, options);
 }

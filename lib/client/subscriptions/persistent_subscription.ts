@@ -18,7 +18,11 @@ import {
   PersistentSubscriptionStreamEventAppearedSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { ConnectionClosedError, SubscriptionDroppedError } from "../../errors.ts";
+import {
+  AccessDeniedError,
+  ConnectionClosedError,
+  SubscriptionDroppedError,
+} from "../../errors.ts";
 import { guidToBytes } from "../../wire/guid.ts";
 import { bodyOf, type Message } from "../../wire/message.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
@@ -38,7 +42,7 @@ import {
 } from "../operation.ts";
 import { fromResolvedIndexedEvent, type ResolvedEvent } from "../resolved_event.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import { fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
+import { dropError, fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
 import type { LiveSink, SubscriptionGap } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
 
@@ -152,7 +156,7 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
         this.#end(
           reason === "unsubscribed"
             ? { reason }
-            : { reason, error: new SubscriptionDroppedError(reason, this.#request.stream) },
+            : { reason, error: dropError(reason, this.#request.stream) },
         );
         return COMPLETE;
       }
@@ -178,7 +182,7 @@ class ConnectOperation implements Operation<PersistentConfirmation> {
     if (!this.#confirmed) {
       this.#reject(
         withOrigin(
-          drop.error ?? new SubscriptionDroppedError(drop.reason, this.#request.stream),
+          drop.error ?? dropError(drop.reason, this.#request.stream),
           this.#origin,
         ),
       );
@@ -315,8 +319,10 @@ export interface PersistentConnectSpec extends ConnectRequest {
 /**
  * Connects to a group; resolves once the server confirmed.
  *
- * @throws {SubscriptionDroppedError} with `"not-found"`, `"access-denied"` or
- * `"subscriber-max-count-reached"` when the server refuses
+ * @throws {SubscriptionDroppedError} `"not-found"` or `"subscriber-max-count-reached"` when the
+ * server refuses
+
+ * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
  */
 export async function connectPersistentSubscription(
   executor: OperationExecutor,
@@ -390,10 +396,13 @@ export async function connectPersistentSubscription(
     const cause = error instanceof Error ? error : new Error(String(error));
     // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
     if (options.signal?.aborted && options.signal.reason === error) throw error;
-    if (cause instanceof SubscriptionDroppedError || cause instanceof ConnectionClosedError) {
+    if (
+      cause instanceof SubscriptionDroppedError || cause instanceof AccessDeniedError ||
+      cause instanceof ConnectionClosedError
+    ) {
       throw cause;
     }
-    throw new SubscriptionDroppedError((await queue.dropped).reason, spec.stream, { cause });
+    throw dropError((await queue.dropped).reason, spec.stream, { cause });
   }
   const subscription = new PersistentSubscription(
     spec.group,

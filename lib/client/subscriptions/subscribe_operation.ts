@@ -17,7 +17,7 @@ import {
   SubscriptionConfirmationSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { SubscriptionDroppedError } from "../../errors.ts";
+
 import { bodyOf, type Message } from "../../wire/message.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
 import { encodeMessage } from "../../wire/proto_codec.ts";
@@ -36,7 +36,7 @@ import {
 import { Position } from "../position.ts";
 import type { AllFilter } from "../read_operations.ts";
 import { fromResolvedEventMessage, type ResolvedEvent } from "../resolved_event.ts";
-import { fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
+import { dropError, fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
 
 /** Where a subscription operation sends what the server pushes. */
 export interface LiveSink {
@@ -228,7 +228,7 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
         this.#end(
           reason === "unsubscribed" ? { reason } : {
             reason,
-            error: new SubscriptionDroppedError(reason, this.#streamName),
+            error: dropError(reason, this.#streamName),
           },
         );
         return COMPLETE;
@@ -261,7 +261,7 @@ export class SubscribeOperation implements Operation<SubscriptionConfirmation> {
     if (!this.#confirmed) {
       this.#reject(
         withOrigin(
-          drop.error ?? new SubscriptionDroppedError(drop.reason, this.#streamName),
+          drop.error ?? dropError(drop.reason, this.#streamName),
           this.#origin,
         ),
       );

@@ -342,8 +342,10 @@ export async function deleteSubscription(
 /**
  * Connects to a group as one of its consumers.
  *
- * @throws {SubscriptionDroppedError} `"not-found"`, `"access-denied"` or
- * `"subscriber-max-count-reached"` when the server refuses
+ * @throws {SubscriptionDroppedError} `"not-found"` or `"subscriber-max-count-reached"` when the
+ * server refuses
+
+ * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
  */
 export async function connectSubscription(
   context: ClientContext,

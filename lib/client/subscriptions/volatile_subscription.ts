@@ -10,12 +10,17 @@ import type { ExecuteOptions, OperationExecutor } from "../executor.ts";
 import type { Position } from "../position.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import { ConnectionClosedError, SubscriptionDroppedError } from "../../errors.ts";
+import {
+  AccessDeniedError,
+  ConnectionClosedError,
+  SubscriptionDroppedError,
+} from "../../errors.ts";
 import {
   SubscribeOperation,
   type SubscribeRequest,
   type SubscriptionGap,
 } from "./subscribe_operation.ts";
+import { dropError } from "./drop.ts";
 import { Subscription } from "./subscription.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -34,8 +39,9 @@ export interface VolatileSubscriptionSpec extends SubscribeRequest {
  * Subscribes and resolves once the server confirmed: every event committed afterwards is
  * delivered.
  *
- * @throws {SubscriptionDroppedError} if the server refuses (e.g. `"access-denied"`) or the
- * connection fails before the confirmation
+ * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
+ * @throws {SubscriptionDroppedError} if the server refuses otherwise or the connection fails
+ * before the confirmation
  */
 export async function startVolatileSubscription(
   executor: OperationExecutor,
@@ -85,10 +91,13 @@ export async function startVolatileSubscription(
     const cause = error instanceof Error ? error : new Error(String(error));
     // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
     if (options.signal?.aborted && options.signal.reason === error) throw error;
-    if (cause instanceof SubscriptionDroppedError || cause instanceof ConnectionClosedError) {
+    if (
+      cause instanceof SubscriptionDroppedError || cause instanceof AccessDeniedError ||
+      cause instanceof ConnectionClosedError
+    ) {
       throw cause;
     }
-    throw new SubscriptionDroppedError((await queue.dropped).reason, name, { cause });
+    throw dropError((await queue.dropped).reason, name, { cause });
   }
   return new Subscription(name, queue, { stop });
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
 import type { ResolvedEvent } from "../../../lib/client/resolved_event.ts";
 import type { CatchUpSubscription } from "../../../lib/client/subscriptions/catch_up_subscription.ts";
-import { SubscriptionDroppedError } from "../../../lib/errors.ts";
+import { AccessDeniedError, SubscriptionDroppedError } from "../../../lib/errors.ts";
 import type { StoreServices } from "../../../lib/memstore/command_registry.ts";
 import type { MemoryStore } from "../../../lib/memstore/mod.ts";
 import { newGuid } from "../../../lib/wire/guid.ts";
@@ -248,7 +248,7 @@ Deno.test("a catch-up subscription without read access drops with access-denied"
   assert.equal((await subscription.dropped).reason, "access-denied");
   await assert.rejects(
     subscription.getReader().read(),
-    (e) => e instanceof SubscriptionDroppedError && e.reason === "access-denied",
+    (e) => e instanceof AccessDeniedError && e.dropReason === "access-denied",
   );
 });
 

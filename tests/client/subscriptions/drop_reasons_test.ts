@@ -4,7 +4,7 @@ import {
   SubscriptionDropped_SubscriptionDropReason as WireReason,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import { SubscriptionDroppedError } from "../../../lib/errors.ts";
+import { AccessDeniedError, SubscriptionDroppedError } from "../../../lib/errors.ts";
 import { encodeMessage } from "../../../lib/wire/proto_codec.ts";
 import { TcpCommand } from "../../../lib/wire/tcp_command.ts";
 import { connectFake } from "../support/fake_peer.ts";
@@ -42,7 +42,11 @@ for (
       assert.equal(drop.reason, reason);
       await assert.rejects(
         subscription.getReader().read(),
-        (e) => e instanceof SubscriptionDroppedError && e.reason === reason,
+        // A refusal is the class reads use; every other drop keeps its reason on the drop error.
+        (e) =>
+          reason === "access-denied"
+            ? e instanceof AccessDeniedError && e.dropReason === reason
+            : e instanceof SubscriptionDroppedError && e.reason === reason,
       );
     } finally {
       await client.close();

@@ -243,8 +243,9 @@ Deno.test("connectSubscription() without read access rejects with access-denied"
     () => assert.fail("expected a rejection"),
     (e) => e,
   );
-  assert.ok(error instanceof SubscriptionDroppedError);
-  assert.equal(error.reason, "access-denied");
+  assert.ok(error instanceof AccessDeniedError, String(error));
+  assert.equal(error.dropReason, "access-denied");
+  assert.equal(error.stream, "jobs");
 });
 
 Deno.test("deleting a group drops its consumers as the real server does (Unsubscribed)", async () => {

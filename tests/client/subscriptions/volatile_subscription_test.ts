@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
-import { SubscriptionDroppedError } from "../../../lib/errors.ts";
+import { AccessDeniedError, SubscriptionDroppedError } from "../../../lib/errors.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
 Deno.test("subscribeTo() without startFrom delivers only events appended after it resolved, in order", async () => {
@@ -98,8 +98,9 @@ Deno.test("subscribeToAll() without read access to $all rejects with access-deni
     () => assert.fail("expected a rejection"),
     (e) => e,
   );
-  assert.ok(error instanceof SubscriptionDroppedError);
-  assert.equal(error.reason, "access-denied");
+  assert.ok(error instanceof AccessDeniedError, String(error));
+  assert.equal(error.dropReason, "access-denied");
+  assert.equal(error.stream, "$all");
   assert.equal(error.stream, "$all");
 });
 
