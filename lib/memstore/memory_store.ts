@@ -237,11 +237,18 @@ class RunningMemoryStore implements MemoryStore {
       duplex.close();
       return;
     }
-    const session = new Session(duplex, this.#services, this.#registry, this.#sessionOptions);
+    // The count drops as the session closes, not a few turns later when run() settles: close()
+    // awaits `done`, and callers read connectionCount right after.
+    const session: Session = new Session(
+      duplex,
+      this.#services,
+      this.#registry,
+      this.#sessionOptions,
+      () => this.#sessions.delete(session),
+    );
     this.#sessions.add(session);
     this.#services.log(`Connection #${session.id} accepted from ${remote}`);
-    session.run().catch((error) => this.#services.log(`Connection #${session.id}: ${error}`))
-      .finally(() => this.#sessions.delete(session));
+    session.run().catch((error) => this.#services.log(`Connection #${session.id}: ${error}`));
   }
 
   setNotHandled(reason: NotHandledMode): void {

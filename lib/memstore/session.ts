@@ -85,14 +85,21 @@ export class Session implements Connection {
   #closeTimer: TimerHandle | null = null;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
+  readonly #onClosed: () => void;
 
-  /** Wraps a duplex; call {@linkcode Session.run} to serve it. */
+  /**
+   * Wraps a duplex; call {@linkcode Session.run} to serve it. `onClosed` runs synchronously when
+   * the connection closes, before the close is logged and before {@linkcode Session.done}
+   * resolves (so a connection count it updates is already right for whoever awaits either).
+   */
   constructor(
     duplex: Duplex,
     services: StoreServices,
     registry: CommandRegistry,
     options: SessionOptions,
+    onClosed: () => void = () => {},
   ) {
+    this.#onClosed = onClosed;
     this.#duplex = duplex;
     this.#services = services;
     this.#registry = registry;
@@ -288,6 +295,11 @@ export class Session implements Connection {
     this.#heartbeat?.stop();
     if (this.#closeTimer !== null) this.#services.clock.clearTimeout(this.#closeTimer);
     this.#queue.clear();
+    try {
+      this.#onClosed();
+    } catch (error) {
+      this.#services.log(`Connection #${this.id}: close callback failed: ${error}`);
+    }
     this.#services.log(`Connection #${this.id} closed: ${reason}`);
     void this.#reader?.cancel().catch(() => {});
     if (abort) this.#writer.abort(new Error(reason)).catch(() => {});

@@ -96,7 +96,14 @@ Deno.test("Unsubscribe gets SubscriptionDropped(Unsubscribed) and stops the push
 });
 
 Deno.test("subscriptions end silently when their connection closes", async () => {
-  await using store = await startMemoryStore({ listen: false });
+  // The server notices the client's close on its own schedule: wait for its log line, not a ping.
+  const { promise: subClosed, resolve } = Promise.withResolvers<void>();
+  await using store = await startMemoryStore({
+    listen: false,
+    log: (line) => {
+      if (/^Connection #\d+ closed: /.test(line)) resolve();
+    },
+  });
   await using writer = new WireClient(store.connectPipe());
   const sub = new WireClient(store.connectPipe());
   await sub.request(
@@ -104,7 +111,7 @@ Deno.test("subscriptions end silently when their connection closes", async () =>
     encodeMessage(SubscribeToStreamSchema, { eventStreamId: "s" }),
   );
   await sub.close();
-  await writer.request(TcpCommand.Ping);
+  await subClosed;
   assert.equal(store.connectionCount, 1);
   assert.equal((await writer.write("s", -2n)).firstEventNumber, 0n);
 });
