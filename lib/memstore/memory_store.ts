@@ -64,20 +64,11 @@ export interface MemoryStoreOptions {
    * packages, 10 MiB).
    */
   sendQueue?: { maxPackages?: number; maxBytes?: number };
-  /**
-   * Extra commands registered next to the built-in ones, e.g. to script a misbehaving server in a
-   * test. Internal seam: not part of the published API.
-   *
-   * @internal
-   */
-  extensions?: readonly MemoryStoreExtension[];
 }
 
 /**
  * Adds commands to a store: registers handlers and may return a function run when the store
- * closes (to stop timers).
- *
- * @internal
+ * closes (to stop timers). Internal seam for tests, not exported from the memstore's entry point.
  */
 export type MemoryStoreExtension = (
   registry: CommandRegistry,
@@ -123,7 +114,7 @@ class RunningMemoryStore implements MemoryStore {
   #notHandled: NotHandledMode = null;
   #closing: Promise<void> | null = null;
 
-  constructor(options: MemoryStoreOptions) {
+  constructor(options: MemoryStoreOptions, extensions: readonly MemoryStoreExtension[]) {
     const storage = new MemoryStorage({ maxMemory: options.maxMemory });
     const log = options.log ?? (() => {});
     this.#services = {
@@ -134,7 +125,7 @@ class RunningMemoryStore implements MemoryStore {
     };
     this.#registry = new CommandRegistry();
     registerCoreHandlers(this.#registry);
-    for (const extension of options.extensions ?? []) {
+    for (const extension of extensions) {
       const dispose = extension(this.#registry, this.#services);
       if (dispose) this.#disposers.push(dispose);
     }
@@ -295,8 +286,20 @@ class RunningMemoryStore implements MemoryStore {
  * ```
  */
 export function startMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+  return startExtendedMemoryStore(options, []);
+}
+
+/**
+ * {@linkcode startMemoryStore} with extra commands registered next to the built-in ones, e.g. to
+ * script a misbehaving server in a test; each extension's disposer runs once when the store
+ * closes. Internal seam: not exported from the memstore's entry point.
+ */
+export function startExtendedMemoryStore(
+  options: MemoryStoreOptions,
+  extensions: readonly MemoryStoreExtension[],
+): Promise<MemoryStore> {
   try {
-    return Promise.resolve(new RunningMemoryStore(options));
+    return Promise.resolve(new RunningMemoryStore(options, extensions));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -6,6 +6,7 @@ import {
   ReadStreamEventsSchema,
 } from "../../gen/client_messages_pb.ts";
 import { startMemoryStore } from "../../lib/memstore/mod.ts";
+import { startExtendedMemoryStore } from "../../lib/memstore/memory_store.ts";
 import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import type { Duplex } from "../../lib/wire/duplex.ts";
 import { generateTlsCerts } from "../support/tls_certs.ts";
@@ -81,17 +82,14 @@ Deno.test("dropConnections() closes every client connection and the store keeps 
 
 Deno.test("extensions register handlers for new commands and are disposed when the store closes", async () => {
   let disposed = 0;
-  const store = await startMemoryStore({
-    listen: false,
-    extensions: [(registry) => {
-      // 0xBD is unused by the protocol.
-      registry.register<Uint8Array>(0xbd, {
-        unwrap: (payload) => payload.slice(),
-        handle: (ctx, payload) => ctx.reply(TcpCommand.Pong, payload),
-      });
-      return () => disposed++;
-    }],
-  });
+  const store = await startExtendedMemoryStore({ listen: false }, [(registry) => {
+    // 0xBD is unused by the protocol.
+    registry.register<Uint8Array>(0xbd, {
+      unwrap: (payload) => payload.slice(),
+      handle: (ctx, payload) => ctx.reply(TcpCommand.Pong, payload),
+    });
+    return () => disposed++;
+  }]);
   const client = new WireClient(store.connectPipe());
   const reply = await client.request(0xbd, new Uint8Array([8, 0]));
   assert.equal(reply.command, TcpCommand.Pong);
