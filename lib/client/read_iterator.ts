@@ -10,6 +10,7 @@
  */
 
 import { FrameTooLargeError } from "../errors.ts";
+import { withOrigin } from "./operation.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
 
 /** One page and whether it was the last. */
@@ -101,6 +102,9 @@ export function pagedStream<C>(
   batchSize: number,
   readPage: PageReader<C>,
 ): ReadableStream<ResolvedEvent> {
+  // Errors surface in a later pull, far from the caller: they carry the stack of the call that
+  // made the stream (`iter()`, `iterAll()`), as operations carry theirs.
+  const origin = new Error("origin");
   const abort = new AbortController();
   const size = new PageSize(batchSize);
   let cursor = start;
@@ -120,7 +124,12 @@ export function pagedStream<C>(
       async pull(controller) {
         // Empty pages that are not the end (e.g. a window below $maxCount) are skipped.
         while (!done) {
-          const page = await (ahead ?? request());
+          let page: Page<C>;
+          try {
+            page = await (ahead ?? request());
+          } catch (error) {
+            throw error instanceof Error ? withOrigin(error, origin) : error;
+          }
           ahead = undefined;
           if (done) return; // cancelled while the page was on its way
           cursor = page.next;

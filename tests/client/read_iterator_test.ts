@@ -269,3 +269,19 @@ Deno.test("pagedStream() does not read past a page that says it is the last", as
   assert.deepEqual(events, [0n, 1n, 2n, 3n]);
   assert.equal(reads.length, 2);
 });
+
+Deno.test("an error from iterAll() carries the stack of the call that made the stream", async () => {
+  await using store = await startMemoryStore({ port: 0 });
+  await using client = await connect(store.url);
+  // Reading $all needs admin rights: the first page is refused with AccessDeniedError.
+  function openEverythingStream(): ReadableStream<unknown> {
+    return client.iterAll();
+  }
+  const stream = openEverythingStream();
+  const error = await (async () => {
+    for await (const _ of stream) assert.fail("read an event");
+  })().then(() => assert.fail("no error"), (e: Error) => e);
+  assert.equal(error.name, "AccessDeniedError", String(error));
+  assert.match(String(error.stack), /openEverythingStream/);
+  assert.match(String(error.stack), /^AccessDeniedError: Access denied/);
+});
