@@ -66,6 +66,8 @@ export class Heartbeat {
   #sentAtTick = 0;
   /** A request went out and its timeout is running. */
   #awaiting = false;
+  /** When the running timer is due, by the clock. */
+  #dueAt = 0;
 
   /** Creates a stopped heartbeat. */
   constructor(options: HeartbeatOptions) {
@@ -104,6 +106,7 @@ export class Heartbeat {
   }
 
   #arm(ms: number): void {
+    this.#dueAt = this.#options.clock.now() + ms;
     this.#timer = this.#options.clock.setTimeout(() => this.#tick(), ms);
   }
 
@@ -113,6 +116,14 @@ export class Heartbeat {
     this.#receivedAtTick = this.#received;
     if (this.#awaiting) {
       if (!heard) {
+        // A timer that fires late means this process's event loop was blocked (a long synchronous
+        // handler, a debugger pause): bytes the peer sent meanwhile may still be waiting to be
+        // read. Only silence measured after the loop came back is the peer's fault, so a late
+        // timeout starts one more full timeout instead of giving up.
+        if (this.#late()) {
+          this.#arm(this.#options.timeout);
+          return;
+        }
         this.#options.onTimeout();
         return;
       }
@@ -127,5 +138,10 @@ export class Heartbeat {
     }
     this.#sentAtTick = this.#sent;
     this.#arm(this.#options.interval);
+  }
+
+  /** Whether the timer fired later than a quarter of the timeout after it was due. */
+  #late(): boolean {
+    return this.#options.clock.now() - this.#dueAt > this.#options.timeout / 4;
   }
 }

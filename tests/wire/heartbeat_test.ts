@@ -173,3 +173,75 @@ Deno.test({
     assert.equal(clock.pending, 0);
   },
 });
+
+/** A clock whose timers fire late by whatever `block()` added, as after a blocked event loop. */
+class BlockableClock extends ManualClock {
+  #skew = 0;
+  override now(): number {
+    return super.now() + this.#skew;
+  }
+  /** Time passes without any timer firing, as while a synchronous handler runs. */
+  block(ms: number): void {
+    this.#skew += ms;
+  }
+}
+
+function setupBlockable(interval = 750, timeout = 1500) {
+  const clock = new BlockableClock();
+  const log: string[] = [];
+  const heartbeat = new Heartbeat({
+    interval,
+    timeout,
+    clock,
+    sendRequest: () => log.push("request"),
+    onTimeout: () => log.push("timeout"),
+  });
+  return { clock, log, heartbeat };
+}
+
+Deno.test({
+  name: "a timeout timer that fires late after a blocked event loop waits for the bytes it missed",
+  permissions: "none",
+  fn() {
+    const { clock, log, heartbeat } = setupBlockable();
+    heartbeat.start();
+    clock.advance(750);
+    assert.deepEqual(log, ["request"]);
+    clock.block(3000); // the loop is blocked: the peer's answer sits unread in the socket
+    clock.advance(1500); // the timeout fires 3 s late
+    assert.deepEqual(log, ["request"], "a late timer is not a dead peer");
+    heartbeat.received(); // the loop is back and reads the answer
+    clock.advance(1500);
+    assert.deepEqual(log, ["request"]);
+    heartbeat.stop();
+  },
+});
+
+Deno.test({
+  name: "silence after a blocked event loop still ends in a heartbeat timeout, one timeout later",
+  permissions: "none",
+  fn() {
+    const { clock, log, heartbeat } = setupBlockable();
+    heartbeat.start();
+    clock.advance(750);
+    clock.block(3000);
+    clock.advance(1500);
+    assert.deepEqual(log, ["request"]);
+    clock.advance(1500); // on time, and nothing arrived since the loop came back
+    assert.deepEqual(log, ["request", "timeout"]);
+    assert.equal(clock.pending, 0);
+  },
+});
+
+Deno.test({
+  name: "a timer late by less than a quarter of the timeout still times out",
+  permissions: "none",
+  fn() {
+    const { clock, log, heartbeat } = setupBlockable();
+    heartbeat.start();
+    clock.advance(750);
+    clock.block(300);
+    clock.advance(1500);
+    assert.deepEqual(log, ["request", "timeout"]);
+  },
+});
