@@ -28,6 +28,9 @@ export interface OutgoingQueueOptions {
   readonly onError: (error: unknown) => void;
 }
 
+/** Microtask turns the first write of a quiet queue waits for more packages to join it. */
+const PUMP_DELAY_TURNS = 8;
+
 /** Largest single write: progress on a slow link shows up at this granularity. */
 const WRITE_SLICE = 64 * 1024;
 
@@ -207,6 +210,9 @@ export class OutgoingQueue {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
+      // The first write waits a few microtask turns, so that the sends a burst of replies sets off
+      // (each a handful of awaits down the caller's code) share it instead of one write each.
+      for (let turn = 0; turn < PUMP_DELAY_TURNS; turn++) await undefined;
       while (this.#queue.length > 0 && !this.#isClosed) {
         const chunk = this.#takeChunk();
         await this.#writer.write(chunk);

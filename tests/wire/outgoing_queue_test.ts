@@ -141,18 +141,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "small packages queued together go out in one coalesced write",
+  name:
+    "small packages queued together, or while a write is in progress, go out in one coalesced write",
   permissions: "none",
   async fn() {
     const { queue, peer } = setup(10_000);
     for (let i = 0; i < 5; i++) queue.trySend(bytes(10, i));
     await settle();
-    assert.equal(peer.written.length, 1, "the first package went out alone");
+    assert.equal(peer.written.length, 1);
+    assert.equal(peer.written[0].length, 50, "the five queued in one turn, in one write");
+    for (let i = 5; i < 9; i++) queue.trySend(bytes(10, i));
+    await settle();
+    assert.equal(peer.written.length, 1, "nothing more while the write is in progress");
     peer.read();
     await settle();
     assert.equal(peer.written.length, 2);
     assert.equal(peer.written[1].length, 40, "the four that waited, in one write");
-    assert.deepEqual([...peer.written[1]].filter((_, i) => i % 10 === 0), [1, 2, 3, 4]);
+    assert.deepEqual([...peer.written[1]].filter((_, i) => i % 10 === 0), [5, 6, 7, 8]);
     peer.read();
     queue.close(undefined);
   },
