@@ -83,6 +83,8 @@ Deno.test("an idle connection sends a heartbeat request, and closes when the ser
   const request = await peer.receive();
   assert.equal(request.command, TcpCommand.HeartbeatRequest);
   assert.equal(client.state.status as string, "connected");
+  // A real timer never fires before pending microtasks: let the queue see its write complete.
+  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
   clock.advance(1500);
   const state: ConnectionState = client.state;
   if (state.status !== "closed") throw new Error(`expected closed, got ${state.status}`);
