@@ -10,6 +10,7 @@
 
 import type { Position } from "../position.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
+import { withOrigin } from "../operation.ts";
 import { dropError, type SubscriptionDrop } from "./drop.ts";
 
 /** What the queue tells the driver that feeds it. */
@@ -58,6 +59,9 @@ export class DeliveryQueue {
   #roomWaiters: RoomWaiter[] = [];
   #resolveDropped!: (drop: SubscriptionDrop) => void;
   #lastDelivered: ResolvedEvent | undefined;
+  // A drop surfaces in a later read, far from the caller: the error carries the stack of the call
+  // that made the subscription, as operations carry theirs.
+  readonly #origin = new Error("origin");
 
   /** Creates an empty queue; `name` is the stream named in drop errors. */
   constructor(name: string, capacity: number) {
@@ -171,9 +175,11 @@ export class DeliveryQueue {
       const end = this.#end;
       if (end) {
         if (end.reason === "unsubscribed") controller.close();
-        else {controller.error(
-            dropError(end.reason, this.#name, { cause: end.error }),
-          );}
+        else {
+          controller.error(
+            withOrigin(dropError(end.reason, this.#name, { cause: end.error }), this.#origin),
+          );
+        }
         return;
       }
       await new Promise<void>((resolve) => this.#wake = resolve);

@@ -104,3 +104,19 @@ Deno.test({
     assert.equal(queue.lastDelivered, undefined);
   },
 });
+
+Deno.test({
+  name:
+    "a drop error read from the stream carries the stack of the call that made the subscription",
+  permissions: "none",
+  async fn() {
+    function subscribeFromUserCode() {
+      return open(1);
+    }
+    const { queue, reader } = subscribeFromUserCode();
+    queue.finish({ reason: "server-error" });
+    const error = await reader.read().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof SubscriptionDroppedError);
+    assert.match(error.stack ?? "", /subscribeFromUserCode/);
+  },
+});
