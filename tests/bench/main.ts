@@ -27,6 +27,7 @@ import { renderChart } from "./chart.ts";
 import { findNode, lines, runJson } from "./process.ts";
 import {
   type BenchResults,
+  type CapacityResult,
   type ClientFigures,
   formatTable,
   si,
@@ -99,6 +100,7 @@ const counts = options.quick
     sampleEvery: 2_000,
     m1: 2_000,
     m2: 1_000,
+    capacityMiB: 16,
     loopbackBytes: 8 << 20,
     roundTrips: 1_000,
   }
@@ -113,6 +115,7 @@ const counts = options.quick
     sampleEvery: 10_000,
     m1: 100_000,
     m2: 10_000,
+    capacityMiB: 512,
     loopbackBytes: 256 << 20,
     roundTrips: 20_000,
   };
@@ -421,7 +424,9 @@ async function memorySection(): Promise<BenchResults["memory"]> {
   };
   const ours = (await runWorkload("ours", m2, "M2")).bytesPerEvent!;
   const peer = (await runWorkload("peer", m2, "M2")).bytesPerEvent!;
+  const capacity = await memstoreCapacity(counts.capacityMiB);
   const memory = {
+    capacity,
     server: {
       events: counts.m1,
       heapExternalBytesPerEvent:
@@ -437,10 +442,26 @@ async function memorySection(): Promise<BenchResults["memory"]> {
     },
   };
   log(
-    `memory: server ${memory.server.heapExternalBytesPerEvent.toFixed(0)} B/event, retained ` +
+    `memory: capacity ${si(capacity.eventsPerGiB)} events/GiB, ` +
+      `server ${memory.server.heapExternalBytesPerEvent.toFixed(0)} B/event, retained ` +
       `ours ${ours.toFixed(0)} B/event, peer ${peer.toFixed(0)} B/event`,
   );
   return memory;
+}
+
+/** Events of 100 bytes a memstore holds before it refuses writes, in a process of its own. */
+async function memstoreCapacity(budgetMiB: number): Promise<CapacityResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./capacity.ts", import.meta.url).pathname, String(budgetMiB)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error(`The capacity run failed (exit code ${output.code})`);
+  const result = JSON.parse(new TextDecoder().decode(output.stdout)) as CapacityResult;
+  if (result.readsAfterFull !== "success") {
+    throw new Error(`The full memstore no longer serves reads: ${result.readsAfterFull}`);
+  }
+  return result;
 }
 
 // Named with --only as "MEM".

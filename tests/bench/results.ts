@@ -72,6 +72,8 @@ export interface BenchResults {
   };
   /** The memory section (absent when `--only` left it out). */
   readonly memory?: {
+    /** How many 100-byte events a memstore with a memory budget holds before refusing writes. */
+    readonly capacity?: CapacityResult;
     /** Server memory per appended event over single appends. */
     readonly server: {
       readonly events: number;
@@ -164,6 +166,14 @@ export function formatTable(results: BenchResults): string {
       Object.entries(c.memstore).map(([k, v]) => `${k} ${si(v.median)}`).join(", ")
     } ev/s`,
   ];
+  if (m?.capacity !== undefined) {
+    lines.push(
+      `capacity: ${m.capacity.eventsHeld} events of 100 bytes in a ` +
+        `${(m.capacity.maxMemoryBytes / 2 ** 20).toFixed(0)} MiB budget ` +
+        `(${si(m.capacity.eventsPerGiB)} per GiB) before writes were refused; reads ` +
+        `${m.capacity.readsAfterFull === "success" ? "still served" : "failed"}`,
+    );
+  }
   if (m !== undefined) {
     lines.push(
       `memory: server ${m.server.heapExternalBytesPerEvent.toFixed(0)} B heap+external ` +
@@ -187,4 +197,18 @@ if (import.meta.main) {
   const [input] = Deno.args;
   if (input === undefined) throw new TypeError("Usage: results.ts RESULTS.json");
   console.log(formatTable(JSON.parse(await Deno.readTextFile(input))));
+}
+
+/** What `capacity.ts` prints. */
+export interface CapacityResult {
+  /** The memstore's memory budget, in bytes. */
+  readonly maxMemoryBytes: number;
+  /** Events appended before the first refusal. */
+  readonly eventsHeld: number;
+  /** eventsHeld scaled to a 1 GiB budget. */
+  readonly eventsPerGiB: number;
+  /** The refused write's outcome. */
+  readonly refusal: string;
+  /** The status of a read made after the refusal. */
+  readonly readsAfterFull: string;
 }
