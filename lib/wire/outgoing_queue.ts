@@ -28,8 +28,12 @@ export interface OutgoingQueueOptions {
   readonly onError: (error: unknown) => void;
 }
 
-/** Microtask turns the first write of a quiet queue waits for more packages to join it. */
-const PUMP_DELAY_TURNS = 8;
+/**
+ * Microtask turns with nothing new queued after which the first write of a quiet queue goes out.
+ */
+const PUMP_IDLE_TURNS = 8;
+/** Most microtask turns the first write of a quiet queue waits for more packages to join it. */
+const PUMP_MAX_TURNS = 2048;
 
 /** Largest single write: progress on a slow link shows up at this granularity. */
 const WRITE_SLICE = 64 * 1024;
@@ -210,9 +214,7 @@ export class OutgoingQueue {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      // The first write waits a few microtask turns, so that the sends a burst of replies sets off
-      // (each a handful of awaits down the caller's code) share it instead of one write each.
-      for (let turn = 0; turn < PUMP_DELAY_TURNS; turn++) await undefined;
+      await this.#gather();
       while (this.#queue.length > 0 && !this.#isClosed) {
         const chunk = this.#takeChunk();
         await this.#writer.write(chunk);
@@ -226,6 +228,29 @@ export class OutgoingQueue {
       if (!this.#isClosed) this.#options.onError(error);
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /**
+   * Lets more packages join the first write of a quiet queue: yields microtask turns until
+   * `PUMP_IDLE_TURNS` pass with nothing new queued, a full write is waiting, or `PUMP_MAX_TURNS`
+   * passed. The replies of one socket read are delivered in one run of microtasks, each setting
+   * off a send some turns later, so the sends they cause share one write instead of one write
+   * each; a lone send waits only the idle turns (microseconds, no timer).
+   */
+  async #gather(): Promise<void> {
+    let idle = 0;
+    let seen = this.#queue.length;
+    for (let turn = 0; turn < PUMP_MAX_TURNS && idle < PUMP_IDLE_TURNS; turn++) {
+      await undefined;
+      const length = this.#queue.length;
+      if (length === seen) {
+        idle++;
+        continue;
+      }
+      if (this.#queuedBytes >= WRITE_SLICE) return;
+      seen = length;
+      idle = 0;
     }
   }
 

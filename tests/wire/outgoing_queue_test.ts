@@ -163,6 +163,69 @@ Deno.test({
   },
 });
 
+/** Lets `count` microtask turns pass. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await undefined;
+}
+
+Deno.test({
+  name:
+    "sends spread over a run of microtasks (replies setting off the next calls) share the first write, in order",
+  permissions: "none",
+  async fn() {
+    const { queue, peer } = setup(10_000);
+    // 40 sends, each a few turns after the last: far more turns in all than any fixed delay.
+    for (let i = 0; i < 40; i++) {
+      queue.trySend(bytes(10, i));
+      await turns(5);
+    }
+    await settle();
+    assert.equal(peer.written.length, 1, "one write for the whole run");
+    assert.equal(peer.written[0].length, 400);
+    assert.deepEqual(
+      [...peer.written[0]].filter((_, i) => i % 10 === 0),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    peer.read();
+    queue.close(undefined);
+  },
+});
+
+Deno.test({
+  name: "a steady trickle of sends does not hold the first write back for ever",
+  permissions: "none",
+  async fn() {
+    const { queue, peer } = setup(1_000_000);
+    let sent = 0;
+    while (peer.written.length === 0 && sent < 10_000) {
+      queue.trySend(bytes(1, sent++ % 256));
+      await undefined;
+    }
+    assert.equal(peer.written.length, 1, "written while sends were still arriving");
+    assert.ok(sent < 10_000, `${sent} sends before the first write`);
+    peer.read();
+    queue.close(undefined);
+  },
+});
+
+Deno.test({
+  name: "a write's worth of small sends goes out without waiting for the run to end",
+  permissions: "none",
+  async fn() {
+    const { queue, peer } = setup(1_000_000);
+    let sent = 0;
+    while (peer.written.length === 0 && sent < 200) {
+      queue.trySend(bytes(1024, sent++ % 256));
+      await undefined;
+    }
+    assert.equal(peer.written.length, 1);
+    assert.ok(sent <= 66, `${sent} sends of 1 KiB before the first write`);
+    assert.equal(peer.written[0].length, 64 * 1024, "one full 64 KiB write");
+    peer.read();
+    queue.close(undefined);
+  },
+});
+
 Deno.test({
   name: "a package larger than the bound is admitted into an empty queue",
   permissions: "none",
