@@ -1,7 +1,8 @@
 /**
  * One protocol connection over a {@linkcode Duplex}, wired as the pipeline of `README.md`:
- * `duplex.readable` → `LivenessStream` (bytes received feed the heartbeat) →
- * `SkippingFrameDecoderStream` → `MessageDecoderStream` → the {@linkcode Dispatcher}
+ * `duplex.readable` → `SkippingFrameDecoderStream` (bytes received feed the heartbeat; the
+ * packages of each socket chunk come out as one batch) → `MessageDecoderStream` (a batch of
+ * messages) → one loop over the batch, each message routed by the {@linkcode Dispatcher}
  * (by correlation id) → the operations; and the operations' packages, encoded, → `OutgoingQueue`
  * (bounded in bytes, coalescing; a peer that reads nothing for the heartbeat timeout closes the
  * connection with `PeerNotReadingError`) → `duplex.writable`. It also answers and sends heartbeats and makes the
@@ -31,7 +32,6 @@ import {
   type DecodedFrame,
   SkippingFrameDecoderStream,
 } from "../wire/skipping_frame_decoder_stream.ts";
-import { LivenessStream } from "../wire/liveness_stream.ts";
 import { newGuid, ZERO_GUID } from "../wire/guid.ts";
 import { type Message, textOf } from "../wire/message.ts";
 import { MessageDecoderStream } from "../wire/message_decoder_stream.ts";
@@ -139,20 +139,22 @@ export class Connection {
       onTimeout: () =>
         this.#terminate(new ConnectionClosedError("The server stopped answering heartbeats")),
     });
-    this.#readLoop = duplex.readable
-      .pipeThrough(new LivenessStream((chunk) => this.#received(chunk)))
-      // A reply over the maximum is skipped by its header (it fails only its operation), and
-      // only packages carrying event bytes are copied out of the socket chunk (docs/protocol.md
-      // §1.2): a delivered event pins its own package and nothing else.
-      .pipeThrough(
-        new SkippingFrameDecoderStream({
-          maxPackageSize: settings.maxPackageSize,
-          retains: carriesEvents,
-        }),
-      )
-      .pipeThrough(packageTap(settings.onPackage))
+    // One stage hop per socket chunk, not per package: the framing stage emits the packages a
+    // chunk completed as one batch, decoded as one batch and routed in one loop. A reply over the
+    // maximum is skipped by its header (it fails only its operation), and only packages carrying
+    // event bytes are copied out of the socket chunk (docs/protocol.md §1.2): a delivered event
+    // pins its own package and nothing else. Bytes received feed the heartbeat before framing.
+    const frames = duplex.readable.pipeThrough(
+      new SkippingFrameDecoderStream({
+        maxPackageSize: settings.maxPackageSize,
+        retains: carriesEvents,
+        onChunk: (chunk) => this.#received(chunk),
+      }),
+    );
+    const onPackage = settings.onPackage;
+    this.#readLoop = (onPackage ? frames.pipeThrough(packageTap(onPackage)) : frames)
       .pipeThrough(new MessageDecoderStream())
-      .pipeTo(new WritableStream({ write: (message) => this.#receive(message) }), {
+      .pipeTo(new WritableStream({ write: (messages) => this.#receiveAll(messages) }), {
         signal: this.#stopReading.signal,
       })
       .then(
@@ -331,6 +333,11 @@ export class Connection {
     if (speaks) this.#terminate(new WrongPortError(peer.hostname, peer.port, speaks));
   }
 
+  /** Routes one batch (the messages of one socket chunk) in order, until the connection closes. */
+  #receiveAll(messages: readonly Message[]): void {
+    for (let i = 0; i < messages.length && !this.#closed; i++) this.#receive(messages[i]);
+  }
+
   #receive(message: Message): void {
     if (message.oversized !== undefined) return this.#rejectOversized(message, message.oversized);
     switch (message.command) {
@@ -442,18 +449,14 @@ function closedBy(what: string, error: unknown): Error {
   );
 }
 
-/**
- * Passes frames through, telling `onPackage` about each; without `onPackage`, an identity stage
- * (debug logging off costs nothing per package).
- */
+/** Passes batches through, telling `onPackage` about each frame (debug logging on). */
 function packageTap(
-  onPackage: ConnectionSettings["onPackage"],
-): TransformStream<DecodedFrame, DecodedFrame> {
-  if (onPackage === undefined) return new TransformStream();
+  onPackage: NonNullable<ConnectionSettings["onPackage"]>,
+): TransformStream<DecodedFrame[], DecodedFrame[]> {
   return new TransformStream({
-    transform(frame, controller) {
-      onPackage("received", frame);
-      controller.enqueue(frame);
+    transform(frames, controller) {
+      for (const frame of frames) onPackage("received", frame);
+      controller.enqueue(frames);
     },
   });
 }

@@ -240,7 +240,8 @@ function sameFrame(a: DecodedFrame, b: DecodedFrame): boolean {
 
 /**
  * SkippingFrameDecoderStream fed `chunks`: the stream settles, fails only with ProtocolError,
- * and agrees with {@linkcode referenceDecode} in skipping mode, oversized headers included.
+ * and agrees with {@linkcode referenceDecode} in skipping mode, oversized headers included, and
+ * when it fails, every frame before the malformed one was delivered.
  */
 export async function checkSkippingFrameDecoder(
   chunks: readonly Uint8Array[],
@@ -260,7 +261,7 @@ export async function checkSkippingFrameDecoder(
   for (const chunk of chunks) writer.write(chunk).catch(() => {});
   writer.close().catch(() => {});
   try {
-    for await (const frame of stream.readable) got.push(frame);
+    for await (const batch of stream.readable) got.push(...batch);
   } catch (e) {
     error = e;
   }
@@ -274,10 +275,10 @@ export async function checkSkippingFrameDecoder(
       { cause: error },
     );
   }
-  const countOk = error === undefined
-    ? got.length === expected.frames.length
-    : got.length <= expected.frames.length;
-  if (!countOk || got.some((f, i) => !sameFrame(f, expected.frames[i]))) {
+  // Batched per chunk, every frame before a malformed one is delivered, errors included.
+  if (
+    got.length !== expected.frames.length || got.some((f, i) => !sameFrame(f, expected.frames[i]))
+  ) {
     throw new FuzzFailure(
       `${where} decoded ${got.length} frames, the reference ${expected.frames.length}, ` +
         `or they differ`,

@@ -5,7 +5,11 @@ import {
   OversizedFrame,
   SkippingFrameDecoderStream,
 } from "../../lib/wire/skipping_frame_decoder_stream.ts";
-import { DEFAULT_MAX_PACKAGE_SIZE, encodePackage } from "../../lib/wire/package_codec.ts";
+import {
+  DEFAULT_MAX_PACKAGE_SIZE,
+  encodePackage,
+  type Package,
+} from "../../lib/wire/package_codec.ts";
 
 const MAX = 64;
 
@@ -61,7 +65,7 @@ async function decode(chunks: Uint8Array[], maxPackageSize = MAX) {
   const stream = ReadableStream.from(chunks).pipeThrough(
     new SkippingFrameDecoderStream({ maxPackageSize }),
   );
-  return (await Array.fromAsync(stream)).map(normalise);
+  return (await Array.fromAsync(stream)).flat().map(normalise);
 }
 
 Deno.test("an oversized frame yields its header and the packages after it, at every split point", async () => {
@@ -85,7 +89,7 @@ Deno.test("the body of an oversized frame is skipped without being buffered", as
   head[4] = 0xb7;
   const frames: DecodedFrame[] = [];
   const reading = (async () => {
-    for await (const frame of stage.readable) frames.push(frame);
+    for await (const batch of stage.readable) frames.push(...batch);
   })();
   const writer = stage.writable.getWriter();
   await writer.write(head);
@@ -141,4 +145,75 @@ Deno.test("the skipping stage still rejects a prefix below the header size", asy
     decode([prefix, new Uint8Array(40)]),
     (e: unknown) => e instanceof ProtocolError && e.kind === "frame-too-small",
   );
+});
+
+/** Frames of `chunks`, batch by batch, as the stage emits them. */
+async function batchesOf(chunks: Uint8Array[], options = {}): Promise<DecodedFrame[][]> {
+  const stream = ReadableStream.from(chunks).pipeThrough(new SkippingFrameDecoderStream(options));
+  return await Array.fromAsync(stream);
+}
+
+function small(command: number, payload: number[] = []): Uint8Array {
+  return encodePackage({
+    command,
+    correlationId: crypto.randomUUID(),
+    payload: new Uint8Array(payload),
+  });
+}
+
+Deno.test("the packages a chunk completes come out as one batch, in order", async () => {
+  const frames = [small(0x01, [1]), small(0x02, [2, 2]), small(0x03), small(0x04, [4])];
+  const bytes = concat(frames);
+  const cut = frames[0].length + 5; // inside the second package
+  const batches = await batchesOf([bytes.subarray(0, cut), bytes.subarray(cut)]);
+  assert.deepEqual(
+    batches.map((batch) => batch.map((frame) => (frame as { command: number }).command)),
+    [[0x01], [0x02, 0x03, 0x04]],
+  );
+});
+
+Deno.test("a chunk that completes no package yields no batch", async () => {
+  const bytes = small(0x05, [1, 2, 3]);
+  const batches = await batchesOf(Array.from(bytes, (byte) => new Uint8Array([byte])));
+  assert.deepEqual(batches.map((batch) => batch.length), [1]);
+});
+
+Deno.test("a malformed frame in a chunk: the packages before it come out, then the stream errors", async () => {
+  const bad = new Uint8Array(4);
+  new DataView(bad.buffer).setInt32(0, 3, true); // below the 18-byte header
+  const chunks = [small(0x01), concat([small(0x02), small(0x03), bad, small(0x04)])];
+  const stream = ReadableStream.from(chunks).pipeThrough(new SkippingFrameDecoderStream());
+  const seen: number[][] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const batch of stream) {
+        seen.push(batch.map((frame) => (frame as { command: number }).command));
+      }
+    })(),
+    (e: unknown) => e instanceof ProtocolError && e.kind === "frame-too-small",
+  );
+  assert.deepEqual(seen, [[0x01], [0x02, 0x03]]);
+});
+
+Deno.test("a batch retains its chunk's buffer and exact-size copies of the packages kept, nothing more", async () => {
+  // 0xc2 (a read page) is kept by the consumer, 0x83 (a write reply) is not.
+  const retains = (command: number) => command === 0xc2;
+  const kept = small(0xc2, Array.from({ length: 200 }, (_, i) => i & 0xff));
+  const large = small(0xc2, new Array(3000).fill(7));
+  const replies = Array.from({ length: 30 }, (_, i) => small(0x83, [i]));
+  const bytes = concat([large, kept, ...replies]);
+  const cut = 1000; // the large package starts in the first chunk
+  const chunks = [bytes.slice(0, cut), bytes.slice(cut)];
+  const batches = await batchesOf(chunks, { retains });
+  assert.equal(batches.length, 1, "the first chunk completes nothing");
+  const packages = batches[0] as Package[];
+  assert.equal(packages.length, 32);
+  for (const pkg of packages.slice(0, 2)) {
+    const size = pkg === packages[0] ? large.length - 4 : kept.length - 4;
+    assert.equal(pkg.payload.buffer.byteLength, size, "a kept package is an exact-size copy");
+  }
+  for (const pkg of packages.slice(2)) assert.equal(pkg.payload.buffer, chunks[1].buffer);
+  const buffers = new Set(packages.map((pkg) => pkg.payload.buffer));
+  const retained = [...buffers].reduce((n, buffer) => n + buffer.byteLength, 0);
+  assert.equal(retained, chunks[1].byteLength + large.length - 4 + kept.length - 4);
 });
