@@ -14,6 +14,12 @@ import { TcpCommand } from "../../lib/wire/tcp_command.ts";
 import { connectFake } from "./support/fake_peer.ts";
 import { type Page, pagedStream, type PageReader } from "../../lib/client/read_iterator.ts";
 import { RecordedEvent, ResolvedEvent } from "../../lib/client/resolved_event.ts";
+import type { ClientContext } from "../../lib/client/client_context.ts";
+import { keepingResults } from "./support/keeping_results.ts";
+import { iter, iterAll } from "../../lib/client/reads.ts";
+import { publish } from "../../lib/client/writes.ts";
+import { systemClock } from "../../lib/clock.ts";
+import { openExecutor } from "./resilience/support.ts";
 
 /** Wraps a duplex, counting the packages of one command the client sends (one write = one package). */
 function countingSends(duplex: Duplex, command: number): { duplex: Duplex; count: () => number } {
@@ -284,4 +290,32 @@ Deno.test("an error from iterAll() carries the stack of the call that made the s
   assert.equal(error.name, "AccessDeniedError", String(error));
   assert.match(String(error.stack), /openEverythingStream/);
   assert.match(String(error.stack), /^AccessDeniedError: Access denied/);
+});
+
+Deno.test("iter() and iterAll() take each page out of the finished read, so a read that stays reachable holds no events", async () => {
+  await using store = await startMemoryStore({ listen: false });
+  await using executor = await openExecutor({
+    endpoint: { hostname: "memstore", port: 1113 },
+    dialer: () => Promise.resolve(store.connectPipe()),
+  });
+  const { executor: spy, results } = keepingResults(executor);
+  const context: ClientContext = {
+    executor: spy,
+    calls: { credentials: { username: "admin", password: "changeit" }, requireLeader: true },
+    clock: systemClock,
+  };
+  const events = Array.from({ length: 25 }, (_, i) => newEvent("n", { body: i }));
+  await publish(context, "pages", events);
+  const streamed: number[] = [];
+  for await (const event of iter(context, "pages", { batchSize: 10 })) streamed.push(event.json());
+  assert.deepEqual(streamed, Array.from({ length: 25 }, (_, i) => i));
+  let fromAll = 0;
+  for await (const event of iterAll(context, { batchSize: 10 })) {
+    if (event.stream === "pages") fromAll++;
+  }
+  assert.equal(fromAll, 25);
+  assert.ok(results.length >= 6, `${results.length} page reads`);
+  for (const [i, slice] of results.entries()) {
+    assert.equal(slice.length, 0, `read ${i} still holds ${slice.length} events`);
+  }
 });

@@ -8,8 +8,10 @@ import type { MemoryStore } from "../../../lib/memstore/mod.ts";
 import { newGuid } from "../../../lib/wire/guid.ts";
 import type { ClientContext } from "../../../lib/client/client_context.ts";
 import type { ReconnectingExecutor } from "../../../lib/client/reconnecting_executor.ts";
+import type { OperationExecutor } from "../../../lib/client/executor.ts";
 import { systemClock } from "../../../lib/clock.ts";
 import { openExecutor } from "../resilience/support.ts";
+import { keepingResults } from "../support/keeping_results.ts";
 import { subscribeTo, subscribeToAll } from "../../../lib/client/subscriptions/subscription_api.ts";
 import { admin, append, numbers, openStore, take } from "./support/store.ts";
 
@@ -61,7 +63,7 @@ function reconnecting(
 }
 
 /** The context of subscription calls over `executor`, without default credentials. */
-function contextOver(executor: ReconnectingExecutor): ClientContext {
+function contextOver(executor: OperationExecutor): ClientContext {
   return {
     executor,
     calls: { credentials: undefined, requireLeader: true },
@@ -361,4 +363,32 @@ Deno.test("a catch-up subscription to $all on a reconnecting executor resumes by
   }
   reader.releaseLock();
   await subscription.unsubscribe();
+});
+
+Deno.test("a catch-up subscription takes each history page out of the finished read, so a read that stays reachable holds no events", async () => {
+  await using env = await openStore();
+  await using executor = await reconnecting(env.store);
+  const { executor: spy, results: slices } = keepingResults(executor);
+  appendDirect(env.store, "paged", 7);
+  appendDirect(env.store, "$all-paged", 3);
+  const got: ResolvedEvent[] = [];
+  for (const [stream, startFrom] of [["paged", 0], ["", Position.start]] as const) {
+    await using subscription = stream === ""
+      ? await subscribeToAll({
+        ...contextOver(spy),
+        calls: { credentials: admin, requireLeader: true },
+      }, {
+        startFrom,
+        batchSize: 2,
+      })
+      : await subscribeTo(contextOver(spy), stream, { startFrom, batchSize: 2 });
+    const reader = subscription.getReader();
+    got.push(...await take(reader, stream === "" ? 10 : 7));
+    reader.releaseLock();
+  }
+  assert.deepEqual(numbers(got.slice(0, 7)), range(0, 7));
+  assert.ok(slices.length >= 8, `${slices.length} history reads`);
+  for (const [i, slice] of slices.entries()) {
+    assert.equal(slice.length, 0, `read ${i} still holds ${slice.length} events`);
+  }
 });
