@@ -1,6 +1,7 @@
 /**
  * A hand-written decoder for the replies that carry events (stream and `$all` read pages, volatile
- * subscription events): the read path's hot messages. It reads the wire format directly into the
+ * subscription events), the read path's hot messages, and for the append reply
+ * (WriteEventsCompleted), the write path's. It reads the wire format directly into the
  * very objects protobuf-es would build (same `$typeName`, same prototypes holding the proto2
  * defaults, own properties for the fields present, `data` and `metadata` as views of the payload,
 an empty `bytes` field as one shared empty array),
@@ -37,6 +38,7 @@ const RESOLVED_EVENT = prototypeOf(pb.ResolvedEventSchema);
 const READ_STREAM_COMPLETED = prototypeOf(pb.ReadStreamEventsCompletedSchema);
 const READ_ALL_COMPLETED = prototypeOf(pb.ReadAllEventsCompletedSchema);
 const STREAM_EVENT_APPEARED = prototypeOf(pb.StreamEventAppearedSchema);
+const WRITE_EVENTS_COMPLETED = prototypeOf(pb.WriteEventsCompletedSchema);
 
 /** The numbers of a closed enum: protobuf-es keeps any other value as an unknown field. */
 function enumNumbers(schema: { values: readonly { number: number }[] }): ReadonlySet<number> {
@@ -44,6 +46,7 @@ function enumNumbers(schema: { values: readonly { number: number }[] }): Readonl
 }
 const READ_STREAM_RESULTS = enumNumbers(pb.ReadStreamEventsCompleted_ReadStreamResultSchema);
 const READ_ALL_RESULTS = enumNumbers(pb.ReadAllEventsCompleted_ReadAllResultSchema);
+const OPERATION_RESULTS = enumNumbers(pb.OperationResultSchema);
 
 // proto2 strings are not validated (utf8Validation NONE); a leading U+FEFF is text.
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -394,7 +397,46 @@ function streamEventAppeared(c: Cursor): Record<string, unknown> {
   return m;
 }
 
+/** The append reply: small, but one per append, so it is the write path's hot message. */
+function writeEventsCompleted(c: Cursor): Record<string, unknown> {
+  const end = c.buf.length;
+  const m: Record<string, unknown> = Object.create(WRITE_EVENTS_COMPLETED);
+  m.$typeName = "EventStore.Client.Messages.WriteEventsCompleted";
+  while (c.pos < end) {
+    switch (uint31(c)) {
+      case tag(1, WIRE_VARINT): {
+        const result = int32(c);
+        if (!OPERATION_RESULTS.has(result)) throw NEEDS_REFERENCE;
+        m.result = result;
+        break;
+      }
+      case tag(2, WIRE_LEN):
+        m.message = string(c, end, undefined);
+        break;
+      case tag(3, WIRE_VARINT):
+        m.firstEventNumber = int64(c);
+        break;
+      case tag(4, WIRE_VARINT):
+        m.lastEventNumber = int64(c);
+        break;
+      case tag(5, WIRE_VARINT):
+        m.preparePosition = int64(c);
+        break;
+      case tag(6, WIRE_VARINT):
+        m.commitPosition = int64(c);
+        break;
+      case tag(7, WIRE_VARINT):
+        m.currentVersion = int64(c);
+        break;
+      default:
+        throw NEEDS_REFERENCE;
+    }
+  }
+  return m;
+}
+
 const DECODERS = new Map<DescMessage, (c: Cursor) => Record<string, unknown>>([
+  [pb.WriteEventsCompletedSchema, writeEventsCompleted],
   [pb.ReadStreamEventsCompletedSchema, readStreamEventsCompleted],
   [pb.ReadAllEventsCompletedSchema, readAllEventsCompleted],
   [pb.StreamEventAppearedSchema, streamEventAppeared],
@@ -404,7 +446,8 @@ const DECODERS = new Map<DescMessage, (c: Cursor) => Record<string, unknown>>([
 export const EVENT_REPLY_SCHEMAS: ReadonlySet<DescMessage> = new Set(DECODERS.keys());
 
 /**
- * Decodes a ReadStreamEventsCompleted, ReadAllEventsCompleted or StreamEventAppeared payload into
+ * Decodes a ReadStreamEventsCompleted, ReadAllEventsCompleted, StreamEventAppeared or
+ * WriteEventsCompleted payload into
  * the message protobuf-es would build from it, or answers `undefined` when the payload (or the
  * schema) needs protobuf-es: then decode it with `decodeMessage`.
  *

@@ -8,6 +8,7 @@
 import { ProtocolError } from "../errors.ts";
 import { bytesToGuid } from "./guid.ts";
 import { decodePackage, HEADER_SIZE, LENGTH_PREFIX_SIZE, type Package } from "./package_codec.ts";
+import { TcpFlags } from "./tcp_command.ts";
 
 /**
  * The header of a frame whose length prefix exceeds the maximum package size. Only its 18 header
@@ -204,7 +205,17 @@ export class Framer {
       const end = offset + length;
       const copy = chunk.buffer.byteLength > length + LENGTH_PREFIX_SIZE &&
         (this.#retains === undefined || this.#retains(chunk[offset]));
-      this.#onPackage(decodePackage(copy ? chunk.slice(offset, end) : chunk.subarray(offset, end)));
+      if (copy) this.#onPackage(decodePackage(chunk.slice(offset, end)));
+      else if ((chunk[offset + 1] & TcpFlags.Authenticated) === 0) {
+        // What decodePackage builds, read in place: one view (the payload) per package, not two.
+        this.#onPackage({
+          command: chunk[offset],
+          flags: chunk[offset + 1],
+          correlationId: bytesToGuid(chunk, offset + 2),
+          credentials: undefined,
+          payload: chunk.subarray(offset + HEADER_SIZE, end),
+        });
+      } else this.#onPackage(decodePackage(chunk.subarray(offset, end)));
       return end;
     }
     const piece = chunk.subarray(offset, offset + take);

@@ -65,6 +65,15 @@ const SHAPES: ReadonlyArray<[DescMessage, readonly Field[]]> = [
     { no: 7, kind: "string" },
   ]],
   [pb.StreamEventAppearedSchema, [{ no: 1, kind: { message: RESOLVED_EVENT } }]],
+  [pb.WriteEventsCompletedSchema, [
+    { no: 1, kind: { enum: [0, 1, 2, 3, 4, 5, 6, 7] } },
+    { no: 2, kind: "string" },
+    { no: 3, kind: "int64" },
+    { no: 4, kind: "int64" },
+    { no: 5, kind: "int64" },
+    { no: 6, kind: "int64" },
+    { no: 7, kind: "int64" },
+  ]],
 ];
 
 const STRINGS = [
@@ -218,7 +227,7 @@ Deno.test("decodeEventReply reads data and metadata as views of the payload it w
 
 Deno.test("decodeEventReply leaves other schemas to protobuf-es", () => {
   assert.equal(
-    decodeEventReply(pb.WriteEventsCompletedSchema, new Uint8Array([0x08, 0x00])),
+    decodeEventReply(pb.DeleteStreamCompletedSchema, new Uint8Array([0x08, 0x00])),
     undefined,
   );
 });
