@@ -6,6 +6,7 @@
  */
 
 import type { Duplex } from "../wire/duplex.ts";
+import { SocketDuplex } from "./session_transport.ts";
 
 /** Where and how to listen. */
 export interface ListenOptions {
@@ -25,23 +26,6 @@ export interface Listener {
   readonly port: number;
   /** Stops accepting; connections already accepted are not affected. Safe to call twice. */
   close(): Promise<void>;
-}
-
-function toDuplex(conn: Deno.Conn): Duplex {
-  let closed = false;
-  return {
-    readable: conn.readable,
-    writable: conn.writable,
-    close() {
-      if (closed) return;
-      closed = true;
-      try {
-        conn.close();
-      } catch {
-        // The streams may already have closed the resource.
-      }
-    },
-  };
 }
 
 /**
@@ -82,7 +66,7 @@ export function listen(
       for await (const conn of server) {
         if (!options.tls) (conn as Deno.TcpConn).setNoDelay(true);
         const remote = conn.remoteAddr as Deno.NetAddr;
-        onConnection(toDuplex(conn), `${remote.hostname}:${remote.port}`);
+        onConnection(new SocketDuplex(conn), `${remote.hostname}:${remote.port}`);
       }
     } catch (error) {
       if (!closed) throw error;

@@ -14,7 +14,7 @@ import { registerCoreHandlers } from "./handlers/core_handlers.ts";
 import { createHttpApi } from "./http/http_api.ts";
 import { type HttpListener, serveHttp } from "./http/http_listener.ts";
 import { listen, type Listener } from "./listener.ts";
-import { type NotHandledMode, Session, type SessionOptions } from "./session.ts";
+import { DEFAULT_TURN_MS, type NotHandledMode, Session, type SessionOptions } from "./session.ts";
 import { MemoryStorage } from "./storage.ts";
 
 /** Options of {@linkcode startMemoryStore}. */
@@ -64,6 +64,12 @@ export interface MemoryStoreOptions {
    * packages, 10 MiB).
    */
   sendQueue?: { maxPackages?: number; maxBytes?: number };
+  /**
+   * How long, in milliseconds, one connection may serve packages it has already received before
+   * the others get a turn (default 5). Packages served in one turn have their replies sent in one
+   * write.
+   */
+  turnMs?: number;
 }
 
 /**
@@ -134,6 +140,7 @@ class RunningMemoryStore implements MemoryStore {
       maxPackageSize: options.maxPackageSize ?? DEFAULT_MAX_PACKAGE_SIZE,
       maxQueuedPackages: options.sendQueue?.maxPackages ?? 50_000,
       maxPendingSendBytes: options.sendQueue?.maxBytes ?? 10 * 1024 * 1024,
+      turnMs: options.turnMs ?? DEFAULT_TURN_MS,
       notHandled: () => this.#notHandled,
     };
     const hostname = options.hostname ?? "127.0.0.1";

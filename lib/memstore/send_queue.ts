@@ -1,6 +1,8 @@
 /**
  * A session's outgoing bytes: a bounded queue that coalesces small packages into writes of up to
- * {@linkcode MAX_WRITE_CHUNK} bytes (docs/protocol.md §4.1).
+ * {@linkcode MAX_WRITE_CHUNK} bytes (docs/protocol.md §4.1). The first write after a quiet spell
+ * waits for the current synchronous work to finish, so the replies queued together leave
+ * together.
  *
  * The bounds are checked as the real server's `TcpConnectionManager` checks them: against what is
  * already waiting, before the new package joins it. Neither the package being written to the
@@ -13,6 +15,12 @@
 
 /** Largest chunk handed to the transport in one write (several packages are coalesced). */
 export const MAX_WRITE_CHUNK = 256 * 1024;
+
+/** Where a {@linkcode SendQueue} writes (a `WritableStreamDefaultWriter` is one). */
+export interface ChunkSink {
+  /** Writes all of `chunk`; resolves once the transport took it, rejects if it failed. */
+  write(chunk: Uint8Array): Promise<void>;
+}
 
 /** Bounds of a {@linkcode SendQueue}. */
 export interface SendQueueBounds {
@@ -41,7 +49,7 @@ export interface SendQueueBounds {
  * ```
  */
 export class SendQueue {
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #writer: ChunkSink;
   readonly #bounds: SendQueueBounds;
   #queue: Uint8Array[] = [];
   #head = 0;
@@ -51,11 +59,13 @@ export class SendQueue {
   #peakBytes = 0;
   #peakPackages = 0;
   #pumping: Promise<void> | null = null;
+  /** Size of the first package while the write that will take it has not started, else -1. */
+  #startingBytes = -1;
   #failed: unknown = undefined;
   #closed = false;
 
   /** Writes to `writer` within `bounds`. */
-  constructor(writer: WritableStreamDefaultWriter<Uint8Array>, bounds: SendQueueBounds) {
+  constructor(writer: ChunkSink, bounds: SendQueueBounds) {
     this.#writer = writer;
     this.#bounds = bounds;
   }
@@ -91,22 +101,30 @@ export class SendQueue {
    */
   push(bytes: Uint8Array): string | null {
     if (this.#closed) return null;
-    const waiting = this.length;
+    // Until the deferred first write starts, its first package counts as being written (as it
+    // would be had the write started at once).
+    const starting = this.#startingBytes >= 0 ? 1 : 0;
+    const waiting = this.length - starting;
     if (waiting >= this.#bounds.maxPackages) {
       return `Connection queue size is too large: ${waiting + 1}.`;
     }
+    const waitingBytes = this.#waitingBytes - (starting ? this.#startingBytes : 0);
     // The largest package queued since the queue was last empty stands for the largest waiting
     // (it may have left already: the count is then low by at most one package).
-    const counted = this.#waitingBytes - Math.min(this.#largestSinceEmpty, this.#waitingBytes);
+    const counted = waitingBytes - Math.min(this.#largestSinceEmpty, waitingBytes);
     if (counted > this.#bounds.maxBytes) {
-      return `Connection pending send bytes is too large: ${this.#waitingBytes}.`;
+      return `Connection pending send bytes is too large: ${waitingBytes}.`;
     }
     this.#queue.push(bytes);
     this.#waitingBytes += bytes.length;
-    if (bytes.length > this.#largestSinceEmpty) this.#largestSinceEmpty = bytes.length;
     if (this.queuedBytes > this.#peakBytes) this.#peakBytes = this.queuedBytes;
     if (waiting + 1 > this.#peakPackages) this.#peakPackages = waiting + 1;
-    this.#pumping ??= this.#pump();
+    if (this.#pumping === null) {
+      this.#startingBytes = bytes.length;
+      this.#pumping = this.#pump();
+    } else if (bytes.length > this.#largestSinceEmpty) {
+      this.#largestSinceEmpty = bytes.length;
+    }
     return null;
   }
 
@@ -128,10 +146,15 @@ export class SendQueue {
     this.#head = 0;
     this.#waitingBytes = 0;
     this.#largestSinceEmpty = 0;
+    this.#startingBytes = -1;
   }
 
   async #pump(): Promise<void> {
     try {
+      // Start writing on a later microtask: the replies to all the packages of one socket chunk
+      // are queued synchronously, so they leave in one write instead of the first alone.
+      await undefined;
+      this.#startingBytes = -1;
       while (this.length > 0 && !this.#closed) {
         const chunk = this.#takeChunk();
         this.#inFlightBytes = chunk.length;

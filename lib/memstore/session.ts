@@ -9,7 +9,7 @@
 import type { TimerHandle } from "../clock.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Duplex } from "../wire/duplex.ts";
-import { FrameDecoderStream } from "../wire/frame_decoder_stream.ts";
+import { Framer } from "../wire/framer.ts";
 import { Heartbeat } from "../wire/heartbeat.ts";
 import { ZERO_GUID } from "../wire/guid.ts";
 import { encodePackage, type Package } from "../wire/package_codec.ts";
@@ -22,6 +22,7 @@ import type {
 } from "./command_registry.ts";
 import { type NotHandledMode, PackageDispatcher } from "./package_dispatcher.ts";
 import { SendQueue } from "./send_queue.ts";
+import { openTransport, type SessionTransport } from "./session_transport.ts";
 
 export type { NotHandledMode } from "./package_dispatcher.ts";
 
@@ -41,15 +42,18 @@ export interface SessionOptions {
    * the connection (server: 10 MiB); one reply of any size can always be sent.
    */
   readonly maxPendingSendBytes: number;
+  /**
+   * How long, in milliseconds, the session may serve packages that are already buffered before
+   * it lets the others run (default {@linkcode DEFAULT_TURN_MS}): a connection whose socket
+   * always has data would otherwise never give the event loop back.
+   */
+  readonly turnMs?: number;
   /** The current NotHandled mode. */
   readonly notHandled: () => NotHandledMode;
 }
 
-/**
- * How long one session may serve packages that are already buffered before it lets the others
- * run: a connection whose socket always has data would otherwise never give the event loop back.
- */
-const MAX_BATCH_MS = 5;
+/** The default {@linkcode SessionOptions.turnMs}. */
+export const DEFAULT_TURN_MS = 5;
 /** A gap this long between two packages means the session was waiting, not busy. */
 const IDLE_GAP_MS = 1;
 /** How long a graceful close waits for the client to take the last bytes before aborting. */
@@ -72,8 +76,7 @@ export class Session implements Connection {
   readonly #services: StoreServices;
   readonly #registry: CommandRegistry;
   readonly #options: SessionOptions;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #reader: ReadableStreamDefaultReader<Package> | null = null;
+  readonly #transport: SessionTransport;
   #connectionName = "";
   readonly #dispatcher: PackageDispatcher;
   #closed = false;
@@ -104,9 +107,8 @@ export class Session implements Connection {
     this.#services = services;
     this.#registry = registry;
     this.#options = options;
-    this.#writer = duplex.writable.getWriter();
-    this.#writer.closed.catch(() => this.close("the client stopped receiving"));
-    this.#queue = new SendQueue(this.#writer, {
+    this.#transport = openTransport(duplex, () => this.close("the client stopped receiving"));
+    this.#queue = new SendQueue(this.#transport.sink, {
       maxPackages: options.maxQueuedPackages,
       maxBytes: options.maxPendingSendBytes,
     });
@@ -172,47 +174,76 @@ export class Session implements Connection {
     return this.#done;
   }
 
-  /** Reads and serves packages until the connection closes; resolves when it is closed. */
+  /**
+   * Reads and serves packages until the connection closes; resolves when it is closed.
+   *
+   * Each socket chunk is framed at once and all the packages in it are served synchronously, in
+   * order, so their replies join one write. The packages are views into the chunk only while
+   * they are served (handlers copy what they keep). A malformed frame is reported after the
+   * packages before it in the same chunk were served.
+   */
   async run(): Promise<void> {
     this.#heartbeat?.start();
-    const reader = this.#duplex.readable
-      .pipeThrough(
-        new FrameDecoderStream({
-          maxPackageSize: this.#options.maxPackageSize,
-          // Liveness is any byte received, not whole packages (docs/protocol.md §4.2).
-          onBytes: (count) => {
-            this.#receivedBytes += count;
-            this.#heartbeat?.received();
-          },
-          // Nothing outlives handling: stored events are copied into the arena, so packages
-          // may stay views into their socket chunk.
-          retains: () => false,
-        }),
-      )
-      .getReader();
-    this.#reader = reader;
+    const batch: Package[] = [];
+    const framer = new Framer({
+      maxPackageSize: this.#options.maxPackageSize,
+      onPackage: (pkg) => void batch.push(pkg),
+      // Nothing outlives handling: stored events are copied into the arena, so packages may
+      // stay views into their socket chunk.
+      retains: () => false,
+    });
+    const source = this.#transport.source;
+    const turnMs = this.#options.turnMs ?? DEFAULT_TURN_MS;
     try {
       // Time spent serving packages back to back since the last yield; a pause in the bytes
       // (the reader waited) starts a new batch.
       let busyMs = 0;
       let lastEnd = 0;
       while (!this.#closed) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        if (this.#closing) continue;
-        const started = performance.now();
-        if (started - lastEnd > IDLE_GAP_MS) busyMs = 0;
-        this.#dispatcher.dispatch(value);
-        lastEnd = performance.now();
-        busyMs += lastEnd - started;
-        if (busyMs >= MAX_BATCH_MS) {
-          // Let other sessions (and timers) run before serving more of this one's backlog.
-          await yieldToEventLoop();
-          busyMs = 0;
+        // The read buffer may be reused unless the framer still holds part of a frame in it.
+        const value = await source.read(framer.bufferedBytes === 0);
+        const done = value === null;
+        let failure: unknown = null;
+        try {
+          if (value === null) {
+            framer.end();
+          } else {
+            // Liveness is any byte received, not whole packages (docs/protocol.md §4.2).
+            this.#receivedBytes += value.length;
+            this.#heartbeat?.received();
+            framer.push(value);
+          }
+        } catch (error) {
+          failure = error;
         }
+        if (batch.length > 0) {
+          let now = performance.now();
+          if (now - lastEnd > IDLE_GAP_MS) busyMs = 0;
+          for (let i = 0; i < batch.length && !this.#closed && !this.#closing; i++) {
+            this.#dispatcher.dispatch(batch[i]);
+            const end = performance.now();
+            busyMs += end - now;
+            now = end;
+            if (busyMs >= turnMs && i + 1 < batch.length) {
+              // Let other sessions (and timers) run before serving more of this one's backlog.
+              await yieldToEventLoop();
+              busyMs = 0;
+              now = performance.now();
+            }
+          }
+          batch.length = 0;
+          lastEnd = now;
+          if (busyMs >= turnMs) {
+            await yieldToEventLoop();
+            busyMs = 0;
+          }
+        }
+        if (failure !== null) throw failure;
+        if (done) break;
       }
       this.close("the client closed the connection");
     } catch (error) {
+      batch.length = 0;
       if (!this.#closed && error instanceof ProtocolError) {
         this.#services.log(
           `Connection #${this.id}: invalid TCP frame received, closing it: ${error.message}`,
@@ -301,9 +332,8 @@ export class Session implements Connection {
       this.#services.log(`Connection #${this.id}: close callback failed: ${error}`);
     }
     this.#services.log(`Connection #${this.id} closed: ${reason}`);
-    void this.#reader?.cancel().catch(() => {});
-    if (abort) this.#writer.abort(new Error(reason)).catch(() => {});
-    else this.#writer.close().catch(() => {});
+    this.#transport.source.cancel();
+    this.#transport.release(abort, reason);
     try {
       this.#duplex.close();
     } catch {

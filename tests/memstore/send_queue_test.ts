@@ -67,7 +67,8 @@ Deno.test({
   async fn() {
     const sink = stalledSink();
     const queue = new SendQueue(sink.writer, { maxPackages: 3, maxBytes: 1 << 30 });
-    // The first is taken by the transport at once; three more may wait.
+    // The first counts as being written (its write starts on the next microtask); three more
+    // may wait.
     for (let i = 0; i < 4; i++) assert.equal(queue.push(new Uint8Array(1)), null);
     assert.equal(queue.push(new Uint8Array(1)), "Connection queue size is too large: 4.");
     queue.clear();
@@ -77,14 +78,53 @@ Deno.test({
 });
 
 Deno.test({
-  name: "SendQueue: small packages waiting together go out coalesced, in order",
+  name: "SendQueue: packages queued in one synchronous turn leave in one write, in order",
   permissions: "none",
   async fn() {
     const sink = stalledSink();
     const queue = new SendQueue(sink.writer, { maxPackages: 1000, maxBytes: 1 << 30 });
     for (let i = 0; i < 5; i++) queue.push(new Uint8Array([i]));
+    assert.equal(sink.writes.length, 0);
+    assert.equal(queue.empty, false);
+    sink.release();
+    await queue.flushed();
+    assert.deepEqual(sink.writes.map((w) => [...w]), [[0, 1, 2, 3, 4]]);
+  },
+});
+
+Deno.test({
+  name:
+    "SendQueue: packages queued while a write is in progress go out coalesced after it, in order",
+  permissions: "none",
+  async fn() {
+    const sink = stalledSink();
+    const queue = new SendQueue(sink.writer, { maxPackages: 1000, maxBytes: 1 << 30 });
+    queue.push(new Uint8Array([0]));
+    await Promise.resolve();
+    assert.equal(sink.writes.length, 1);
+    for (let i = 1; i < 5; i++) queue.push(new Uint8Array([i]));
     sink.release();
     await queue.flushed();
     assert.deepEqual(sink.writes.map((w) => [...w]), [[0], [1, 2, 3, 4]]);
+  },
+});
+
+Deno.test({
+  name: "SendQueue: the byte bound exempts the first package of a write that has not started yet",
+  permissions: "none",
+  async fn() {
+    const sink = stalledSink();
+    const queue = new SendQueue(sink.writer, { maxPackages: 1000, maxBytes: 100 });
+    // 1000 bytes about to be written, then 1000 more waiting (the largest, exempt), then 101.
+    assert.equal(queue.push(new Uint8Array(1000)), null);
+    assert.equal(queue.push(new Uint8Array(1000)), null);
+    assert.equal(queue.push(new Uint8Array(101)), null);
+    assert.equal(
+      queue.push(new Uint8Array(1)),
+      "Connection pending send bytes is too large: 1101.",
+    );
+    queue.clear();
+    sink.release();
+    await queue.idle();
   },
 });
