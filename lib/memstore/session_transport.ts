@@ -85,7 +85,12 @@ export function openTransport(duplex: Duplex, onWriteFailed: () => void): Sessio
         return done ? null : value;
       },
       cancel(): void {
-        reader.cancel().catch(() => {});
+        try {
+          reader.cancel().catch(() => {});
+        } catch {
+          // A transform stream whose other side already failed can throw here (a Deno quirk);
+          // the duplex is closed right after anyway.
+        }
       },
     },
     sink: writer,
