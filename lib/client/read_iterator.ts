@@ -1,5 +1,5 @@
 /**
- * Paging with one page of read-ahead: a pull-based `ReadableStream` that requests the next page as
+ * Paging with one page of read-ahead: an `EventStream` (./event_stream.ts) that requests the next page as
  * soon as the current one arrives, so the round trip overlaps the consumer's work on the current
  * page. Never more than one page is requested or held ahead of the one being consumed, so memory
  * stays bounded by two pages however long the stream is. Cancelling the stream aborts the read in
@@ -11,6 +11,7 @@
 
 import { FrameTooLargeError } from "../errors.ts";
 import { withOrigin } from "./operation.ts";
+import { type EventSource, EventStream } from "./event_stream.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
 
 /** One page and whether it was the last. */
@@ -102,51 +103,90 @@ export function pagedStream<C>(
   batchSize: number,
   readPage: PageReader<C>,
 ): ReadableStream<ResolvedEvent> {
-  // Errors surface in a later pull, far from the caller: they carry the stack of the call that
+  return new EventStream(new PagedSource(start, batchSize, readPage));
+}
+
+/**
+ * The pages of a paged read, handed out one event at a time: the page being consumed (kept as
+ * the reader's array, no copy) and the one requested ahead of it.
+ */
+class PagedSource<C> implements EventSource {
+  // Errors surface in a later read, far from the caller: they carry the stack of the call that
   // made the stream (`iter()`, `iterAll()`), as operations carry theirs.
-  const origin = new Error("origin");
-  const abort = new AbortController();
-  const size = new PageSize(batchSize);
-  let cursor = start;
-  let done = false;
+  readonly #origin = new Error("origin");
+  readonly #abort = new AbortController();
+  readonly #size: PageSize;
+  readonly #readPage: PageReader<C>;
+  #cursor: C;
+  /** True once the last page was read (or the stream was cancelled). */
+  #done = false;
+  /** The error that ended the stream, answered again to any later read. */
+  #failure: unknown = undefined;
+  #failed = false;
   /** The page after the one being consumed, requested when that one arrived. */
-  let ahead: Promise<Page<C>> | undefined;
-  const request = (): Promise<Page<C>> => {
-    const from = cursor;
-    const page = size.read((count) => readPage(from, count, abort.signal));
-    // Awaited by the next pull; until then (or if the stream is cancelled first) a failure must
+  #ahead: Promise<Page<C>> | undefined;
+  /** The page being consumed and the index of its next event. */
+  #events: readonly ResolvedEvent[] = [];
+  #index = 0;
+
+  constructor(start: C, batchSize: number, readPage: PageReader<C>) {
+    this.#cursor = start;
+    this.#size = new PageSize(batchSize);
+    this.#readPage = readPage;
+  }
+
+  take(): ResolvedEvent | undefined | Promise<ResolvedEvent | undefined> {
+    const events = this.#events;
+    if (this.#index < events.length) return events[this.#index++];
+    if (this.#failed) throw this.#failure;
+    // Drop the consumed page before waiting for the next one.
+    this.#events = [];
+    this.#index = 0;
+    if (this.#done) return undefined;
+    return this.#nextPage();
+  }
+
+  cancel(reason: unknown): void {
+    this.#done = true;
+    this.#ahead = undefined;
+    this.#events = [];
+    this.#abort.abort(reason ?? new DOMException("The iteration was cancelled", "AbortError"));
+  }
+
+  async #nextPage(): Promise<ResolvedEvent | undefined> {
+    // Empty pages that are not the end (e.g. a window below $maxCount) are skipped.
+    while (!this.#done) {
+      let page: Page<C>;
+      try {
+        page = await (this.#ahead ?? this.#request());
+      } catch (error) {
+        this.#failed = true;
+        this.#failure = error instanceof Error ? withOrigin(error, this.#origin) : error;
+        this.#done = true;
+        this.#ahead = undefined;
+        throw this.#failure;
+      }
+      this.#ahead = undefined;
+      if (this.#done) return undefined; // cancelled while the page was on its way
+      this.#cursor = page.next;
+      this.#done = page.done;
+      if (!this.#done) this.#ahead = this.#request();
+      if (page.events.length > 0) {
+        this.#events = page.events;
+        this.#index = 1;
+        return page.events[0];
+      }
+    }
+    return undefined;
+  }
+
+  #request(): Promise<Page<C>> {
+    const from = this.#cursor;
+    const signal = this.#abort.signal;
+    const page = this.#size.read((count) => this.#readPage(from, count, signal));
+    // Awaited by the next read; until then (or if the stream is cancelled first) a failure must
     // not count as unhandled.
     page.catch(() => {});
     return page;
-  };
-  return new ReadableStream<ResolvedEvent>(
-    {
-      async pull(controller) {
-        // Empty pages that are not the end (e.g. a window below $maxCount) are skipped.
-        while (!done) {
-          let page: Page<C>;
-          try {
-            page = await (ahead ?? request());
-          } catch (error) {
-            throw error instanceof Error ? withOrigin(error, origin) : error;
-          }
-          ahead = undefined;
-          if (done) return; // cancelled while the page was on its way
-          cursor = page.next;
-          done = page.done;
-          if (!done) ahead = request();
-          for (const event of page.events) controller.enqueue(event);
-          if (page.events.length > 0) break;
-        }
-        if (done) controller.close();
-      },
-      cancel(reason) {
-        done = true;
-        ahead = undefined;
-        abort.abort(reason ?? new DOMException("The iteration was cancelled", "AbortError"));
-      },
-    },
-    // The queue holds the current page; the page ahead waits in `ahead` until it is pulled.
-    { highWaterMark: 0 },
-  );
+  }
 }

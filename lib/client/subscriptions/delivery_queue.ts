@@ -1,6 +1,6 @@
 /**
  * The bounded queue between a subscription's producer (the read loop, history reads) and its
- * consumer (a `ReadableStream` with no queue of its own). Producers never block: `push` answers
+ * consumer (an `EventStream`, which takes one event at a time and queues none). Producers never block: `push` answers
  * false when the queue is full and the producer decides (drop, or fall back to reading). The
  * consumer's pulls drain it; checkpoint markers ride in it so a checkpoint is reported only
  * once the events before it have been handed over.
@@ -12,6 +12,7 @@ import type { Position } from "../position.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
 import { withOrigin } from "../operation.ts";
 import { dropError, type SubscriptionDrop } from "./drop.ts";
+import type { EventSource } from "../event_stream.ts";
 
 /** What the queue tells the driver that feeds it. */
 export interface DeliveryHooks {
@@ -43,7 +44,7 @@ interface RoomWaiter {
  * assert.deepEqual(queue.room, 2);
  * ```
  */
-export class DeliveryQueue {
+export class DeliveryQueue implements EventSource {
   /** The most events the queue holds. */
   readonly capacity: number;
   /** Settles with the drop once the subscription has ended. */
@@ -141,24 +142,30 @@ export class DeliveryQueue {
     this.#releaseWaiters(false);
   }
 
-  /** The underlying source of the consumer's stream. */
-  source(): UnderlyingDefaultSource<ResolvedEvent> {
-    return {
-      pull: (controller) => this.#pull(controller),
-      cancel: async (reason) => {
-        this.#cancelled = true;
-        this.#clear();
-        this.#wake?.();
-        this.#releaseWaiters(false);
-        await this.#hooks?.onCancel(reason);
-      },
-    };
+  /**
+   * The consumer takes the next event: now if one is queued, else once one is pushed;
+   * `undefined` once the subscription ended by an unsubscribe (or a cancel).
+   *
+   * @throws {SubscriptionDroppedError} (or `AccessDeniedError`) once it was dropped, after the
+   * events received before the drop
+   */
+  take(): ResolvedEvent | undefined | Promise<ResolvedEvent | undefined> {
+    this.#hooks?.onPull?.();
+    return this.#next();
   }
 
-  async #pull(controller: ReadableStreamDefaultController<ResolvedEvent>): Promise<void> {
-    this.#hooks?.onPull?.();
+  /** The consumer cancelled the stream; resolves once the subscription has ended. */
+  async cancel(reason: unknown): Promise<void> {
+    this.#cancelled = true;
+    this.#clear();
+    this.#wake?.();
+    this.#releaseWaiters(false);
+    await this.#hooks?.onCancel(reason);
+  }
+
+  #next(): ResolvedEvent | undefined | Promise<ResolvedEvent | undefined> {
     for (;;) {
-      if (this.#cancelled) return;
+      if (this.#cancelled) return undefined;
       const item = this.#shift();
       if (item) {
         if ("checkpoint" in item) {
@@ -168,22 +175,18 @@ export class DeliveryQueue {
         this.#events--;
         this.#lastDelivered = item.event;
         this.#releaseWaiters(true);
-        controller.enqueue(item.event);
         this.#hooks?.onDeliver?.(item.event);
-        return;
+        return item.event;
       }
       const end = this.#end;
       if (end) {
-        if (end.reason === "unsubscribed") controller.close();
-        else {
-          controller.error(
-            withOrigin(dropError(end.reason, this.#name, { cause: end.error }), this.#origin),
-          );
-        }
-        return;
+        if (end.reason === "unsubscribed") return undefined;
+        throw withOrigin(dropError(end.reason, this.#name, { cause: end.error }), this.#origin);
       }
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = undefined;
+      return new Promise<void>((resolve) => this.#wake = resolve).then(() => {
+        this.#wake = undefined;
+        return this.#next();
+      });
     }
   }
 

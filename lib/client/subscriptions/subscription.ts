@@ -1,5 +1,6 @@
 /**
- * The object every subscription is: a `ReadableStream` of events (so `for await` works) with
+ * The object every subscription is: a `ReadableStream` of events (whose `for await` takes them
+ * straight from the subscription's queue, as an `EventStream` does: ../event_stream.ts) with
  * `unsubscribe()`, `[Symbol.asyncDispose]`, a `dropped` promise, and the number and position of
  * the last event handed to the consumer. Its queue is bounded (`bufferSize`); what happens when
  * the consumer falls behind depends on the kind of subscription.
@@ -7,8 +8,9 @@
  * @module
  */
 
-import type { Position } from "../position.ts";
+import { eventValues, PullingSource } from "../event_stream.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
+import type { Position } from "../position.ts";
 import type { DeliveryQueue } from "./delivery_queue.ts";
 import type { SubscriptionDrop } from "./drop.ts";
 
@@ -50,10 +52,13 @@ export class Subscription extends ReadableStream<ResolvedEvent> {
   readonly dropped: Promise<SubscriptionDrop>;
   readonly #queue: DeliveryQueue;
   readonly #control: SubscriptionControl;
+  readonly #pulling: PullingSource;
 
   /** Created by the client's subscribe methods. */
   constructor(stream: string, queue: DeliveryQueue, control: SubscriptionControl) {
-    super(queue.source(), { highWaterMark: 0 });
+    const pulling = new PullingSource(queue);
+    super(pulling, { highWaterMark: 0 });
+    this.#pulling = pulling;
     this.stream = stream;
     this.#queue = queue;
     this.#control = control;
@@ -87,6 +92,22 @@ export class Subscription extends ReadableStream<ResolvedEvent> {
    */
   unsubscribe(): Promise<void> {
     return this.#control.stop();
+  }
+
+  /**
+   * Iterates the events, taking each straight from the subscription's queue.
+   *
+   * @throws {TypeError} when the stream is locked
+   */
+  override values(options?: ReadableStreamIteratorOptions): AsyncIterableIterator<ResolvedEvent> {
+    return eventValues(this, this.#pulling, options, () => super.values(options));
+  }
+
+  /** Same as {@linkcode Subscription.values}: what `for await` calls. */
+  override [Symbol.asyncIterator](
+    options?: ReadableStreamIteratorOptions,
+  ): AsyncIterableIterator<ResolvedEvent> {
+    return this.values(options);
   }
 
   /** Same as {@linkcode Subscription.unsubscribe}, for `await using`. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Position } from "../../../lib/client/position.ts";
 import { RecordedEvent, ResolvedEvent } from "../../../lib/client/resolved_event.ts";
 import { DeliveryQueue } from "../../../lib/client/subscriptions/delivery_queue.ts";
+import { EventStream } from "../../../lib/client/event_stream.ts";
 import { SubscriptionDroppedError } from "../../../lib/errors.ts";
 
 function event(n: number): ResolvedEvent {
@@ -23,7 +24,7 @@ function event(n: number): ResolvedEvent {
 function open(capacity: number, onCheckpoint?: (p: Position) => void) {
   const queue = new DeliveryQueue("s", capacity);
   queue.bind({ onCheckpoint, onCancel: () => Promise.resolve() });
-  const stream = new ReadableStream(queue.source(), { highWaterMark: 0 });
+  const stream = new EventStream(queue);
   return { queue, reader: stream.getReader() };
 }
 
