@@ -16,6 +16,7 @@
 
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { Connection } from "./connection.ts";
+import type { Deadline, DeadlineQueue } from "./deadline_queue.ts";
 import type { Operation } from "./operation.ts";
 
 /** Where an operation is in its life. */
@@ -42,8 +43,8 @@ export interface Entry {
    * call without a signal: no listener, no controller, nothing allocated for it.
    */
   detach: (() => void) | undefined;
-  /** The deadline timer, until the operation settles or attaches. */
-  deadline: TimerHandle | undefined;
+  /** The deadline (in the executor's deadline queue), until the operation settles or attaches. */
+  deadline: Deadline | undefined;
   /**
    * Whether the deadline was started: at the first send, or when the entry starts waiting for a
    * lost connection; never while it only waits for an in-flight slot on a live connection.
@@ -60,6 +61,7 @@ export interface Entry {
  */
 export class OperationTable {
   readonly #clock: Clock;
+  readonly #deadlines: DeadlineQueue;
   /** Called each time an entry is done. */
   readonly #onDone: () => void;
   readonly #entries = new Map<Operation<unknown>, Entry>();
@@ -68,9 +70,10 @@ export class OperationTable {
   /** Entries in state `sent`. */
   #sent = 0;
 
-  /** Creates an empty table. */
-  constructor(clock: Clock, onDone: () => void = () => {}) {
+  /** Creates an empty table; `deadlines` holds the entries' deadlines. */
+  constructor(clock: Clock, deadlines: DeadlineQueue, onDone: () => void = () => {}) {
     this.#clock = clock;
+    this.#deadlines = deadlines;
     this.#onDone = onDone;
   }
 
@@ -143,7 +146,7 @@ export class OperationTable {
     if (next.kind === "queued") this.#queue.add(entry);
     if (next.kind === "sent") this.#sent++;
     if ((next.kind === "attached" || next.kind === "done") && entry.deadline !== undefined) {
-      this.#clock.clearTimeout(entry.deadline);
+      this.#deadlines.cancel(entry.deadline);
       entry.deadline = undefined;
     }
     if (next.kind === "done") {

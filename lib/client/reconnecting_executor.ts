@@ -15,7 +15,7 @@
  *   this queue is not bounded (each waiting call is the caller's own pending promise);
  *   `maxQueuedOperations` bounds it only while there is no connection.
  * - Each call has one deadline (its `timeout`) and at most one listener on the caller's signal,
- *   both owned here. As in the .NET client the deadline starts when the call is first sent, or
+ *   both owned here. The deadlines share one timer (`deadline_queue.ts`). As in the .NET client the deadline starts when the call is first sent, or
  *   when it starts waiting for a lost connection, and not while it waits for an in-flight slot on
  *   a live connection; once started it runs across re-sends.
  * - With reconnection disabled (`maxAttempts` 0) it is the single-connection executor: the loss
@@ -42,6 +42,7 @@ import type { ExecuteOptions, OperationExecutor } from "./executor.ts";
 import { pickLeader } from "./leader_info.ts";
 import type { Decision, Operation, OutgoingRequest } from "./operation.ts";
 import { type Entry, OperationTable } from "./operation_table.ts";
+import { DeadlineQueue } from "./deadline_queue.ts";
 import type { ReconnectionPolicy } from "./reconnection_policy.ts";
 import { type Action, decide, type Outcome, type RetryPolicy } from "./retry_decision.ts";
 import type { EndpointSource } from "./endpoint_source.ts";
@@ -96,6 +97,8 @@ export class ReconnectingExecutor implements OperationExecutor {
   readonly #clock: Clock;
   readonly #states: StateBroadcaster;
   readonly #table: OperationTable;
+  /** Every call's deadline, on one timer. */
+  readonly #deadlines: DeadlineQueue;
   /** Aborted by `close()`: stops the connect loop. */
   readonly #closing = new AbortController();
   readonly #events: ConnectionEvents = {
@@ -122,7 +125,12 @@ export class ReconnectingExecutor implements OperationExecutor {
     this.#settings = settings;
     this.#source = source;
     this.#clock = settings.clock;
-    this.#table = new OperationTable(settings.clock, () => this.#drained?.check());
+    this.#deadlines = new DeadlineQueue(settings.clock);
+    this.#table = new OperationTable(
+      settings.clock,
+      this.#deadlines,
+      () => this.#drained?.check(),
+    );
     this.#states = new StateBroadcaster({ status: "connecting", name: settings.connection.name });
   }
 
@@ -233,13 +241,13 @@ export class ReconnectingExecutor implements OperationExecutor {
   #startDeadline(entry: Entry): void {
     if (entry.timed) return;
     entry.timed = true;
-    entry.deadline = this.#clock.setTimeout(() => {
+    entry.deadline = this.#deadlines.add(entry.timeout, () => {
       entry.deadline = undefined;
       this.#apply(entry, {
         kind: "fail",
         error: new OperationTimeoutError(entry.operation.name, entry.timeout),
       });
-    }, entry.timeout);
+    });
   }
 
   /**
@@ -540,6 +548,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       for (const entry of this.#table.entries()) {
         this.#apply(entry, { kind: "fail", error: failure });
       }
+      this.#deadlines.clear();
       await connection?.close();
       // The loop itself shuts down when it gives up; it must not wait for itself.
       if (!fromLoop) await this.#loop;
