@@ -111,6 +111,13 @@ export interface RequestSpec<T> {
    * for a malformed reply, or return a `retry` decision.
    */
   readonly decode: ResponseDecoder<T>;
+  /**
+   * Whether the operation captures the caller's stack when it is created, to attach it to a
+   * failure (default true). False when the caller attaches it itself with {@linkcode atCaller}
+   * from an async frame, which costs nothing unless the call fails (the write calls do: a stack
+   * capture per call cost more than the rest of an append's bookkeeping).
+   */
+  readonly captureOrigin?: boolean;
 }
 
 const NOT_HANDLED_REASONS = {
@@ -200,6 +207,35 @@ export function withOrigin<E extends Error>(error: E, origin: Error | undefined)
   return error;
 }
 
+/**
+ * `error` (when it is an `Error`) with its stack replaced by the current one: call it in the
+ * `catch` around the `await` of an async call, where the stack runs through the async frames of
+ * whoever awaits the call, i.e. the caller's code, instead of the read loop where the error was
+ * made. Used where capturing the stack up front on every call costs too much
+ * ({@linkcode RequestSpec.captureOrigin}). A caller that does not await the call (it uses `then`)
+ * sees the frame of the call itself only.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { atCaller } from "./operation.ts";
+ * async function callerCode(): Promise<void> {
+ *   try {
+ *     await Promise.reject(new RangeError("late"));
+ *   } catch (error) {
+ *     throw atCaller(error);
+ *   }
+ * }
+ * await assert.rejects(callerCode(), (error: Error) => /callerCode/.test(error.stack ?? ""));
+ * ```
+ */
+export function atCaller(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const origin: { stack?: string } = {};
+  Error.captureStackTrace(origin, atCaller);
+  return withOrigin(error, origin as Error);
+}
+
 function isDecision(value: unknown): value is Decision {
   return typeof value === "object" && value !== null &&
     ((value as Decision).kind === "retry" || (value as Decision).kind === "redirect") &&
@@ -229,17 +265,17 @@ export class RequestOperation<T> implements Operation<T> {
   /** The operation's outcome. */
   readonly result: Promise<T>;
   readonly #spec: RequestSpec<T>;
-  readonly #origin: Error;
+  readonly #origin: Error | undefined;
   #resolve!: (value: T) => void;
   #reject!: (error: Error) => void;
   #settled = false;
 
-  /** Creates the operation; the caller's stack is captured here. */
+  /** Creates the operation; the caller's stack is captured here (unless `captureOrigin` is false). */
   constructor(name: string, spec: RequestSpec<T>) {
     this.name = name;
     this.credentials = spec.credentials;
     this.#spec = spec;
-    this.#origin = new Error();
+    this.#origin = spec.captureOrigin === false ? undefined : new Error();
     this.result = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

@@ -124,6 +124,8 @@ export function appendOperation(
     }),
     responseCommand: TcpCommand.WriteEventsCompleted,
     credentials: context.credentials,
+    // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).
+    captureOrigin: false,
     decode(message) {
       const reply = bodyOf(message, WriteEventsCompletedSchema);
       if (reply.result === OperationResult.Success) {
@@ -155,6 +157,8 @@ export function deleteOperation(
     }),
     responseCommand: TcpCommand.DeleteStreamCompleted,
     credentials: context.credentials,
+    // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).
+    captureOrigin: false,
     decode(message) {
       const reply = bodyOf(message, DeleteStreamCompletedSchema);
       if (reply.result === OperationResult.Success) {
@@ -181,6 +185,8 @@ export function transactionStartOperation(context: WriteContext): RequestOperati
     }),
     responseCommand: TcpCommand.TransactionStartCompleted,
     credentials: context.credentials,
+    // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).
+    captureOrigin: false,
     decode(message) {
       const reply = bodyOf(message, TransactionStartCompletedSchema);
       if (reply.result === OperationResult.Success) return reply.transactionId;
@@ -206,6 +212,8 @@ export function transactionWriteOperation(
     }),
     responseCommand: TcpCommand.TransactionWriteCompleted,
     credentials: context.credentials,
+    // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).
+    captureOrigin: false,
     decode(message) {
       const reply = bodyOf(message, TransactionWriteCompletedSchema);
       if (reply.result === OperationResult.Success) return undefined;
@@ -229,6 +237,8 @@ export function transactionCommitOperation(
     }),
     responseCommand: TcpCommand.TransactionCommitCompleted,
     credentials: context.credentials,
+    // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).
+    captureOrigin: false,
     decode(message) {
       const reply = bodyOf(message, TransactionCommitCompletedSchema);
       if (reply.result === OperationResult.Success) {

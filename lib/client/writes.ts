@@ -25,7 +25,7 @@ import {
   toExpectedVersion,
 } from "./expected_version.ts";
 import { type EventBody, type EventData, newEvent } from "./new_event.ts";
-import { RequestOperation } from "./operation.ts";
+import { atCaller, RequestOperation } from "./operation.ts";
 import { serializeStreamMetadata, type StreamMetadata } from "./stream_metadata.ts";
 import {
   appendOperation,
@@ -124,7 +124,11 @@ export async function publishEvent<T = EventBody>(
     ...(id !== undefined && { id }),
   });
   const write = writeContext(context, stream, expected(expectedVersion), call);
-  return await run(context, appendOperation(write, [event]), call);
+  try {
+    return await run(context, appendOperation(write, [event]), call);
+  } catch (error) {
+    throw atCaller(error);
+  }
 }
 
 /**
@@ -142,7 +146,11 @@ export async function publish(
   checkStream(stream, "publish");
   const checked = checkEvents(events, "publish");
   const write = writeContext(context, stream, expected(call.expectedVersion), call);
-  return await run(context, appendOperation(write, checked), call);
+  try {
+    return await run(context, appendOperation(write, checked), call);
+  } catch (error) {
+    throw atCaller(error);
+  }
 }
 
 /**
@@ -159,7 +167,11 @@ export async function deleteStream(
   checkStream(stream, "deleteStream");
   const hardDelete = checkBoolean(call.hardDelete, "hardDelete", "deleteStream") ?? false;
   const write = writeContext(context, stream, expected(call.expectedVersion), call);
-  return await run(context, deleteOperation(write, hardDelete), call);
+  try {
+    return await run(context, deleteOperation(write, hardDelete), call);
+  } catch (error) {
+    throw atCaller(error);
+  }
 }
 
 /**
@@ -178,7 +190,11 @@ export async function setStreamMetadata(
   const data = serializeStreamMetadata(metadata);
   const event: EventData = { ...newEvent("$metadata"), data, isJson: true };
   const write = writeContext(context, `$$${stream}`, expected(call.expectedVersion), call);
-  return await run(context, appendOperation(write, [event]), call);
+  try {
+    return await run(context, appendOperation(write, [event]), call);
+  } catch (error) {
+    throw atCaller(error);
+  }
 }
 
 /**
@@ -229,11 +245,15 @@ export class Transaction {
     const call = checkOptions("write", options, []);
     const checked = checkEvents(events, "write");
     const write = writeContext(this.#context, this.stream, this.#expectedVersion, call);
-    return await run(
-      this.#context,
-      transactionWriteOperation(write, this.transactionId, checked),
-      call,
-    );
+    try {
+      return await run(
+        this.#context,
+        transactionWriteOperation(write, this.transactionId, checked),
+        call,
+      );
+    } catch (error) {
+      throw atCaller(error);
+    }
   }
 
   /**
@@ -244,7 +264,11 @@ export class Transaction {
   async commit(options?: CallOptions): Promise<WriteResult> {
     const call = checkOptions("commit", options, []);
     const write = writeContext(this.#context, this.stream, this.#expectedVersion, call);
-    return await run(this.#context, transactionCommitOperation(write, this.transactionId), call);
+    try {
+      return await run(this.#context, transactionCommitOperation(write, this.transactionId), call);
+    } catch (error) {
+      throw atCaller(error);
+    }
   }
 }
 
@@ -260,6 +284,11 @@ export async function startTransaction(
   checkStream(stream, "startTransaction");
   const expectedVersion = expected(call.expectedVersion);
   const write = writeContext(context, stream, expectedVersion, call);
-  const id = await run(context, transactionStartOperation(write), call);
+  let id: bigint;
+  try {
+    id = await run(context, transactionStartOperation(write), call);
+  } catch (error) {
+    throw atCaller(error);
+  }
   return new Transaction(context, stream, expectedVersion, id);
 }
