@@ -267,7 +267,11 @@ export class Connection {
       return false;
     }
     this.#dispatcher.register(operation, correlationId);
-    this.#settings.onPackage?.("sent", { ...request, correlationId });
+    this.#settings.onPackage?.("sent", {
+      command: request.command,
+      correlationId,
+      payload: bytes.subarray(bytes.length - request.payload.byteLength),
+    });
     if (!this.#queue.trySend(bytes)) {
       const cancel = new AbortController();
       this.#waiting.set(operation, cancel);
@@ -296,7 +300,11 @@ export class Connection {
     }
     const pkg = { ...request, correlationId, credentials: operation.credentials };
     const bytes = encodePackage(pkg, this.#settings.maxPackageSize);
-    this.#settings.onPackage?.("sent", pkg);
+    this.#settings.onPackage?.("sent", {
+      command: request.command,
+      correlationId,
+      payload: bytes.subarray(bytes.length - request.payload.byteLength),
+    });
     await this.#queue.send(bytes);
   }
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Credentials } from "../wire/package_codec.ts";
+import type { Credentials, PayloadWriter } from "../wire/package_codec.ts";
 import { bodyOf, type Message, textOf } from "../wire/message.ts";
 import { commandName, TcpCommand } from "../wire/tcp_command.ts";
 import { NotHandled_NotHandledReason, NotHandledSchema } from "../../gen/client_messages_pb.ts";
@@ -29,8 +29,8 @@ import { type LeaderEndpoints, leaderEndpoints } from "./leader_info.ts";
 export interface OutgoingRequest {
   /** The command byte. */
   readonly command: number;
-  /** The encoded payload. */
-  readonly payload: Uint8Array;
+  /** The encoded payload, or a writer of it (written straight into the package). */
+  readonly payload: Uint8Array | PayloadWriter;
 }
 
 /** How an operation answers a message routed to it: the whole vocabulary. */
@@ -100,8 +100,8 @@ export type ResponseDecoder<T> = (message: Message) => T | Decision;
 export interface RequestSpec<T> {
   /** The request command, e.g. `TcpCommand.WriteEvents`. */
   readonly command: number;
-  /** The encoded request payload. */
-  readonly payload: Uint8Array;
+  /** The encoded request payload, or a writer of it. */
+  readonly payload: Uint8Array | PayloadWriter;
   /** The expected reply command, e.g. `TcpCommand.WriteEventsCompleted`. */
   readonly responseCommand: number;
   /** Credentials for the auth block. */

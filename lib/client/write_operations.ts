@@ -16,7 +16,6 @@ import {
   TransactionWriteCompletedSchema,
   TransactionWriteSchema,
   WriteEventsCompletedSchema,
-  WriteEventsSchema,
 } from "../../gen/client_messages_pb.ts";
 import {
   AccessDeniedError,
@@ -26,6 +25,7 @@ import {
 } from "../errors.ts";
 import type { Credentials } from "../wire/package_codec.ts";
 import { encodeMessage } from "../wire/proto_codec.ts";
+import { writeEventsPayload } from "../wire/write_events_encoder.ts";
 import { bodyOf } from "../wire/message.ts";
 import { TcpCommand } from "../wire/tcp_command.ts";
 import { type EventData, toNewEventMessage } from "./new_event.ts";
@@ -116,12 +116,12 @@ export function appendOperation(
 ): RequestOperation<WriteResult> {
   return new RequestOperation<WriteResult>("WriteEvents", {
     command: TcpCommand.WriteEvents,
-    payload: encodeMessage(WriteEventsSchema, {
-      eventStreamId: context.stream,
-      expectedVersion: context.expectedVersion,
-      events: events.map(toNewEventMessage),
-      requireLeader: context.requireLeader,
-    }),
+    payload: writeEventsPayload(
+      context.stream,
+      context.expectedVersion,
+      events,
+      context.requireLeader,
+    ),
     responseCommand: TcpCommand.WriteEventsCompleted,
     credentials: context.credentials,
     // The write calls attach the caller's stack on failure (`atCaller` in writes.ts).

@@ -32,6 +32,29 @@ export interface Package {
   readonly payload: Uint8Array;
 }
 
+/**
+ * A payload that writes itself into the package being encoded (so its bytes are copied once,
+ * straight into the package), e.g. `write_events_encoder.ts`.
+ */
+export interface PayloadWriter {
+  /** The payload's size in bytes. */
+  readonly byteLength: number;
+  /** Writes the `byteLength` bytes into `target` at `offset`; may be called once per send. */
+  writeTo(target: Uint8Array, offset: number): void;
+}
+
+/** A package to encode: a {@linkcode Package} whose payload may also write itself. */
+export interface OutgoingPackage {
+  /** The command byte (see `TcpCommand`). */
+  readonly command: number;
+  /** The correlation id as an RFC 4122 string. */
+  readonly correlationId: string;
+  /** The credentials for the auth block, if any. */
+  readonly credentials?: Credentials;
+  /** The payload bytes, or a writer of them. */
+  readonly payload: Uint8Array | PayloadWriter;
+}
+
 /** Size of the length prefix. */
 export const LENGTH_PREFIX_SIZE = 4;
 /** Size of command + flags + correlation id: the smallest valid package. */
@@ -61,41 +84,66 @@ function credentialBytes(value: string, what: "login" | "password"): Uint8Array 
   return bytes;
 }
 
+/** The last auth block built: calls mostly reuse one credentials object. */
+let lastCredentials: Credentials | undefined;
+let lastUsername = "";
+let lastPassword = "";
+let lastAuthBlock: Uint8Array = EMPTY;
+
 /**
- * Encodes a package with its length prefix, ready to write to a socket.
+ * The auth block of `credentials`: login length, login, password length, password.
+ *
+ * @throws {RangeError} when the login or password is longer than 255 bytes
+ */
+function authBlock(credentials: Credentials): Uint8Array {
+  const { username, password } = credentials;
+  if (
+    credentials === lastCredentials && username === lastUsername && password === lastPassword
+  ) return lastAuthBlock;
+  const login = credentialBytes(username, "login");
+  const secret = credentialBytes(password, "password");
+  const block = new Uint8Array(2 + login.length + secret.length);
+  block[0] = login.length;
+  block.set(login, 1);
+  block[1 + login.length] = secret.length;
+  block.set(secret, 2 + login.length);
+  lastCredentials = credentials;
+  lastUsername = username;
+  lastPassword = password;
+  lastAuthBlock = block;
+  return block;
+}
+
+/**
+ * Encodes a package with its length prefix, ready to write to a socket, into one new buffer (a
+ * {@linkcode PayloadWriter} payload writes itself into it).
  *
  * @throws {RangeError} if a credential is too long or the package exceeds `maxPackageSize`
  */
-export function encodePackage(pkg: Package, maxPackageSize = DEFAULT_MAX_PACKAGE_SIZE): Uint8Array {
-  let login = EMPTY;
-  let password = EMPTY;
-  let authSize = 0;
-  if (pkg.credentials) {
-    login = credentialBytes(pkg.credentials.username, "login");
-    password = credentialBytes(pkg.credentials.password, "password");
-    authSize = 2 + login.length + password.length;
-  }
-  const size = HEADER_SIZE + authSize + pkg.payload.length;
+export function encodePackage(
+  pkg: Package | OutgoingPackage,
+  maxPackageSize = DEFAULT_MAX_PACKAGE_SIZE,
+): Uint8Array {
+  const auth = pkg.credentials ? authBlock(pkg.credentials) : EMPTY;
+  const payload = pkg.payload;
+  const size = HEADER_SIZE + auth.length + payload.byteLength;
   if (size > maxPackageSize) {
     throw new RangeError(
       `Package of ${size} bytes exceeds the maximum package size of ${maxPackageSize} bytes`,
     );
   }
   const out = new Uint8Array(LENGTH_PREFIX_SIZE + size);
-  new DataView(out.buffer).setInt32(0, size, true);
+  out[0] = size & 0xff;
+  out[1] = (size >>> 8) & 0xff;
+  out[2] = (size >>> 16) & 0xff;
+  out[3] = size >>> 24;
   out[4] = pkg.command;
   out[5] = pkg.credentials ? TcpFlags.Authenticated : TcpFlags.None;
   writeGuid(pkg.correlationId, out, 6);
-  let offset = LENGTH_PREFIX_SIZE + HEADER_SIZE;
-  if (pkg.credentials) {
-    out[offset++] = login.length;
-    out.set(login, offset);
-    offset += login.length;
-    out[offset++] = password.length;
-    out.set(password, offset);
-    offset += password.length;
-  }
-  out.set(pkg.payload, offset);
+  const offset = LENGTH_PREFIX_SIZE + HEADER_SIZE;
+  if (auth.length > 0) out.set(auth, offset);
+  if (payload instanceof Uint8Array) out.set(payload, offset + auth.length);
+  else payload.writeTo(out, offset + auth.length);
   return out;
 }
 

@@ -149,3 +149,23 @@ Deno.test("decodePackage() keeps the payload as a view, not a copy", () => {
   assert.equal(pkg.payload.buffer, bytes.buffer);
   assert.deepEqual([...pkg.payload], [9, 8, 7]);
 });
+
+Deno.test({
+  name: "each package carries its own credentials, also when one credentials object changes between packages",
+  permissions: "none",
+  fn() {
+    const base = { command: 0x82, correlationId: "00112233-4455-6677-8899-aabbccddeeff" };
+    const payload = new Uint8Array([9]);
+    const credentials = { username: "admin", password: "changeit" };
+    const read = (bytes: Uint8Array) => decodePackage(bytes.subarray(4)).credentials;
+    assert.deepEqual(read(encodePackage({ ...base, payload, credentials })), credentials);
+    const other = { username: "ops", password: "pw-2" };
+    assert.deepEqual(read(encodePackage({ ...base, payload, credentials: other })), other);
+    credentials.password = "rotated";
+    assert.deepEqual(read(encodePackage({ ...base, payload, credentials })), {
+      username: "admin",
+      password: "rotated",
+    });
+    assert.equal(read(encodePackage({ ...base, payload })), undefined);
+  },
+});
