@@ -49,39 +49,70 @@ const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 const NEW_EVENT_KEYS = new Set(["data", "body", "metadata", "id"]);
 
-/** Names what JSON cannot represent faithfully in `value`, or `undefined` when it can. */
-function unfaithful(value: unknown, seen: Set<object>, path: string): string | undefined {
+/** Where a value is: "the top", then `.key` or `[index]` for each step down. */
+function pathOf(keys: readonly (string | number)[]): string {
+  let path = "the top";
+  for (const key of keys) path += typeof key === "number" ? `[${key}]` : `.${key}`;
+  return path;
+}
+
+/**
+ * Names what JSON cannot represent faithfully in `value`, or `undefined` when it can. It runs on
+ * every JSON body written, so the walk allocates nothing while all is well (`keys` is the path,
+ * turned into text only for a problem; objects are walked with `for...in`, not key arrays).
+ */
+function unfaithful(
+  value: unknown,
+  seen: Set<object>,
+  keys: (string | number)[],
+): string | undefined {
   switch (typeof value) {
     case "bigint":
-      return `a BigInt at ${path}`;
+      return `a BigInt at ${pathOf(keys)}`;
     case "function":
-      return `a function at ${path}`;
+      return `a function at ${pathOf(keys)}`;
     case "symbol":
-      return `a symbol at ${path}`;
+      return `a symbol at ${pathOf(keys)}`;
     case "number":
-      return Number.isFinite(value) ? undefined : `the number ${value} at ${path}`;
+      return Number.isFinite(value) ? undefined : `the number ${value} at ${pathOf(keys)}`;
     case "object": {
       if (value === null) return undefined;
-      if (value instanceof Map) return `a Map at ${path}`;
-      if (value instanceof Set) return `a Set at ${path}`;
-      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-        return `binary data at ${path} (give binary as the whole body)`;
-      }
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return undefined;
-      if (seen.has(value)) return `a cycle at ${path}`;
-      seen.add(value);
-      try {
-        for (const [key, child] of Object.entries(value)) {
-          const found = unfaithful(
-            child,
-            seen,
-            Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
-          );
+      if (Array.isArray(value)) {
+        if (seen.has(value)) return `a cycle at ${pathOf(keys)}`;
+        seen.add(value);
+        for (let i = 0; i < value.length; i++) {
+          const child = value[i];
+          // Strings, booleans, null and finite numbers (most of any body) need no call.
+          if (typeof child === "string" || typeof child === "boolean" || child === null) continue;
+          if (typeof child === "number" && Number.isFinite(child)) continue;
+          keys.push(i);
+          const found = unfaithful(child, seen, keys);
+          keys.pop();
           if (found) return found;
         }
-      } finally {
         seen.delete(value);
+        return undefined;
       }
+      if (value instanceof Map) return `a Map at ${pathOf(keys)}`;
+      if (value instanceof Set) return `a Set at ${pathOf(keys)}`;
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        return `binary data at ${pathOf(keys)} (give binary as the whole body)`;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return undefined;
+      if (seen.has(value)) return `a cycle at ${pathOf(keys)}`;
+      seen.add(value);
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) continue;
+        const child = record[key];
+        if (typeof child === "string" || typeof child === "boolean" || child === null) continue;
+        if (typeof child === "number" && Number.isFinite(child)) continue;
+        keys.push(key);
+        const found = unfaithful(child, seen, keys);
+        keys.pop();
+        if (found) return found;
+      }
+      seen.delete(value);
       return undefined;
     }
     default:
@@ -131,7 +162,7 @@ export function serializeBody(
     }
     return { bytes: utf8.encode(value), isJson: true };
   }
-  const problem = unfaithful(value, new Set(), "the top");
+  const problem = unfaithful(value, new Set(), []);
   if (problem) {
     throw new TypeError(`Cannot serialise the ${what} as JSON: it holds ${problem}`);
   }
@@ -179,21 +210,47 @@ export function newEvent<T = EventBody>(
   for (const key of Object.keys(options)) {
     if (!NEW_EVENT_KEYS.has(key)) throw new TypeError(`Unknown newEvent option "${key}"`);
   }
-  if (options.data !== undefined && options.body !== undefined) {
+  return buildEvent(type, options.data, options.body, options.metadata, options.id);
+}
+
+/**
+ * The part of {@linkcode newEvent} after its option checks, for callers that checked their
+ * options already (`publishEvent`): no options object is built for it.
+ *
+ * @throws {TypeError} for both `data` and `body`, a bad id or a body that cannot be serialised
+ */
+export function buildEvent(
+  type: string,
+  data: unknown,
+  body: unknown,
+  metadata: unknown,
+  id: string | null | undefined,
+): EventData {
+  if (data !== undefined && body !== undefined) {
     throw new TypeError('Give the event body as "data" or as "body", not both');
   }
-  const id = options.id ?? newGuid();
-  if (typeof id !== "string" || !isGuid(id) || id === ZERO_GUID) {
+  let eventId: string;
+  if (id === undefined || id === null) {
+    eventId = newGuid(); // lower case already
+  } else if (typeof id !== "string" || !isGuid(id) || id === ZERO_GUID) {
     throw new TypeError(`Invalid event id "${String(id)}": expected a non-zero GUID string`);
+  } else {
+    eventId = id.toLowerCase();
   }
-  const rawBody = options.data !== undefined ? options.data : options.body;
-  const body = rawBody === undefined
+  const rawBody = data !== undefined ? data : body;
+  const serialised = rawBody === undefined
     ? { bytes: EMPTY, isJson: false }
     : serializeBody(rawBody, `body of "${type}"`);
-  const metadata = options.metadata === undefined
+  const metadataBytes = metadata === undefined
     ? EMPTY
-    : serializeBody(options.metadata, `metadata of "${type}"`).bytes;
-  return { id: id.toLowerCase(), type, data: body.bytes, metadata, isJson: body.isJson };
+    : serializeBody(metadata, `metadata of "${type}"`).bytes;
+  return {
+    id: eventId,
+    type,
+    data: serialised.bytes,
+    metadata: metadataBytes,
+    isJson: serialised.isJson,
+  };
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type ExpectedVersionValue,
   toExpectedVersion,
 } from "./expected_version.ts";
-import { type EventBody, type EventData, newEvent } from "./new_event.ts";
+import { buildEvent, type EventBody, type EventData, newEvent } from "./new_event.ts";
 import { atCaller, RequestOperation } from "./operation.ts";
 import { serializeStreamMetadata, type StreamMetadata } from "./stream_metadata.ts";
 import {
@@ -116,13 +116,11 @@ export async function publishEvent<T = EventBody>(
     "expectedVersion",
   ]);
   checkStream(stream, "publishEvent");
+  if (typeof type !== "string" || type.length === 0) {
+    throw new TypeError("Invalid event type: expected a non-empty string");
+  }
   const { body, data, metadata, id, expectedVersion } = call;
-  const event = newEvent(type, {
-    ...(body !== undefined && { body }),
-    ...(data !== undefined && { data }),
-    ...(metadata !== undefined && { metadata }),
-    ...(id !== undefined && { id }),
-  });
+  const event = buildEvent(type, data, body, metadata, id);
   const write = writeContext(context, stream, expected(expectedVersion), call);
   try {
     return await run(context, appendOperation(write, [event]), call);

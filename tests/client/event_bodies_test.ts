@@ -43,6 +43,16 @@ Deno.test(
       [{ f: () => 1 }, /a function at the top\.f/],
       [cycle, /a cycle at the top\.self/],
       [[1, NaN], /the number NaN at the top\[1\]/],
+      // The path of a problem deep down, after siblings that were fine.
+      [
+        { a: [1, "x", { b: [true, null] }], z: { w: [{ v: new Map() }] } },
+        /a Map at the top\.z\.w\[0\]\.v$/,
+      ],
+      [[[1, [2, [Infinity]]]], /the number Infinity at the top\[0\]\[1\]\[1\]\[0\]$/],
+      [
+        { list: [{ ok: 1 }, { bin: new Uint8Array(1) }] },
+        /binary data at the top\.list\[1\]\.bin /,
+      ],
     ];
     for (const [body, message] of cases) {
       assert.throws(
@@ -53,6 +63,15 @@ Deno.test(
     // Shared (not cyclic) references and toJSON() are fine.
     const shared = { a: 1 };
     assert.equal(newEvent("t", { body: { x: shared, y: shared, at: new Date(0) } }).isJson, true);
+    const row = [1, 2];
+    assert.equal(newEvent("t", { body: { rows: [row, row], deep: [[row]] } }).isJson, true);
+    // Inherited properties are not serialised, so they are not checked either.
+    const child = Object.create({ inherited: new Map() });
+    child.own = 1;
+    assert.deepEqual(
+      JSON.parse(new TextDecoder().decode(newEvent("t", { body: child }).data)),
+      { own: 1 },
+    );
   },
 );
 

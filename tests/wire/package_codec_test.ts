@@ -151,7 +151,8 @@ Deno.test("decodePackage() keeps the payload as a view, not a copy", () => {
 });
 
 Deno.test({
-  name: "each package carries its own credentials, also when one credentials object changes between packages",
+  name:
+    "each package carries its own credentials, also when one credentials object changes between packages",
   permissions: "none",
   fn() {
     const base = { command: 0x82, correlationId: "00112233-4455-6677-8899-aabbccddeeff" };
