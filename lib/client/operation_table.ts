@@ -52,6 +52,8 @@ export interface Entry {
   timed: boolean;
   /** Sends so far. */
   attempts: number;
+  /** Its place in call order, set by {@linkcode OperationTable.add}. */
+  order: number;
   /** Where it is. */
   state: EntryState;
 }
@@ -65,8 +67,17 @@ export class OperationTable {
   /** Called each time an entry is done. */
   readonly #onDone: () => void;
   readonly #entries = new Map<Operation<unknown>, Entry>();
-  /** Queued entries in the order they were queued. */
+  /** Queued entries never sent, in call order. */
   readonly #queue = new Set<Entry>();
+  /**
+   * Queued entries that were sent before (their connection was lost, or a retry), in call order:
+   * they go out again before the entries behind them in call order, so a reconnection keeps the
+   * order the calls were made in (appends to one stream land in call order).
+   */
+  #returned: Entry[] = [];
+  /** The entries of `#returned`. */
+  readonly #isReturned = new Set<Entry>();
+  #order = 0;
   /** Entries in state `sent`. */
   #sent = 0;
 
@@ -91,7 +102,7 @@ export class OperationTable {
 
   /** Entries waiting for a connection or for an in-flight slot. */
   get queued(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#returned.length;
   }
 
   /** Entries on the wire waiting for their reply (state `sent`). */
@@ -111,24 +122,62 @@ export class OperationTable {
 
   /** Adds an entry in state `queued`. */
   add(entry: Entry): void {
+    entry.order = this.#order++;
     this.#entries.set(entry.operation, entry);
     this.#queue.add(entry);
   }
 
-  /** Removes and returns up to `max` queued entries, oldest first (the caller moves each on). */
+  /**
+   * Removes and returns up to `max` queued entries in call order, the ones sent before included
+   * (the caller moves each on).
+   */
   takeQueued(max: number): Entry[] {
     const taken: Entry[] = [];
+    const returned = this.#returned;
+    let back = 0;
     for (const entry of this.#queue) {
+      while (taken.length < max && back < returned.length && returned[back].order < entry.order) {
+        taken.push(returned[back++]);
+      }
       if (taken.length >= max) break;
       taken.push(entry);
       this.#queue.delete(entry);
     }
+    while (taken.length < max && back < returned.length) taken.push(returned[back++]);
+    if (back > 0) {
+      for (let i = 0; i < back; i++) this.#isReturned.delete(returned[i]);
+      this.#returned = returned.slice(back);
+    }
     return taken;
   }
 
-  /** The queued entries, oldest first (not removed). */
-  queuedEntries(): IterableIterator<Entry> {
-    return this.#queue.values();
+  /** The queued entries (not removed). */
+  queuedEntries(): Entry[] {
+    return [...this.#returned, ...this.#queue];
+  }
+
+  /** Puts an entry sent before back in line, by call order. */
+  #putBack(entry: Entry): void {
+    const returned = this.#returned;
+    this.#isReturned.add(entry);
+    let low = 0;
+    let high = returned.length;
+    if (high === 0 || returned[high - 1].order < entry.order) {
+      returned.push(entry);
+      return;
+    }
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (returned[middle].order < entry.order) low = middle + 1;
+      else high = middle;
+    }
+    returned.splice(low, 0, entry);
+  }
+
+  /** Takes an entry out of the queue it is in. */
+  #unqueue(entry: Entry): void {
+    if (this.#queue.delete(entry) || !this.#isReturned.delete(entry)) return;
+    this.#returned.splice(this.#returned.indexOf(entry), 1);
   }
 
   /**
@@ -140,10 +189,10 @@ export class OperationTable {
     const previous = entry.state;
     if (previous.kind === "done") return;
     if (previous.kind === "waiting") this.#clock.clearTimeout(previous.timer);
-    if (previous.kind === "queued") this.#queue.delete(entry);
+    if (previous.kind === "queued") this.#unqueue(entry);
     if (previous.kind === "sent") this.#sent--;
     entry.state = next;
-    if (next.kind === "queued") this.#queue.add(entry);
+    if (next.kind === "queued") this.#putBack(entry);
     if (next.kind === "sent") this.#sent++;
     if ((next.kind === "attached" || next.kind === "done") && entry.deadline !== undefined) {
       this.#deadlines.cancel(entry.deadline);

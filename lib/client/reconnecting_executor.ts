@@ -221,6 +221,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       deadline: undefined,
       timed: false,
       attempts: 0,
+      order: 0,
       state: { kind: "queued" },
     };
     this.#table.add(entry);
