@@ -41,7 +41,7 @@ import { connectLoop } from "./connect_loop.ts";
 import type { ExecuteOptions, OperationExecutor } from "./executor.ts";
 import { pickLeader } from "./leader_info.ts";
 import type { Decision, Operation, OutgoingRequest } from "./operation.ts";
-import { type Entry, OperationTable } from "./operation_table.ts";
+import { type Entry, type EntryState, OperationTable } from "./operation_table.ts";
 import { DeadlineQueue } from "./deadline_queue.ts";
 import type { ReconnectionPolicy } from "./reconnection_policy.ts";
 import { type Action, decide, type Outcome, type RetryPolicy } from "./retry_decision.ts";
@@ -79,6 +79,10 @@ export interface ExecutorSettings {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Shared states and actions without data: one fewer allocation each per call. */
+const QUEUED: EntryState = { kind: "queued" };
+const DONE: EntryState = { kind: "done" };
+const FORGET: Action = { kind: "forget" };
 
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError");
@@ -222,7 +226,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       timed: false,
       attempts: 0,
       order: 0,
-      state: { kind: "queued" },
+      state: QUEUED,
     };
     this.#table.add(entry);
     if (userSignal !== undefined) {
@@ -267,7 +271,7 @@ export class ReconnectingExecutor implements OperationExecutor {
   /** Forgets an operation without failing it (a subscription that ended by itself). */
   release(operation: Operation<unknown>): void {
     const entry = this.#table.get(operation);
-    if (entry) this.#apply(entry, { kind: "forget" });
+    if (entry) this.#apply(entry, FORGET);
   }
 
   // ---- the transition function ----------------------------------------------------------------
@@ -290,16 +294,16 @@ export class ReconnectingExecutor implements OperationExecutor {
         if (state.kind === "sent" || state.kind === "attached") {
           state.connection.release(entry.operation);
         }
-        this.#table.move(entry, { kind: "done" });
+        this.#table.move(entry, DONE);
         // Its in-flight slot is free.
         if (state.kind === "sent") this.#dispatchQueued();
         return;
       case "fail":
-        this.#apply(entry, { kind: "forget" });
+        this.#apply(entry, FORGET);
         entry.operation.fail(action.error);
         return;
       case "requeue":
-        this.#table.move(entry, { kind: "queued" });
+        this.#table.move(entry, QUEUED);
         this.#dispatchQueued();
         return;
       case "retry-after": {
@@ -312,7 +316,7 @@ export class ReconnectingExecutor implements OperationExecutor {
         return;
       }
       case "redirect": {
-        this.#table.move(entry, { kind: "queued" });
+        this.#table.move(entry, QUEUED);
         const leader = pickLeader(action.leader, this.#settings.tls !== undefined);
         if (leader) this.#redirectTo(leader);
         else this.#dispatchQueued();
@@ -343,7 +347,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       entry.attempts++;
       this.#table.move(entry, { kind: "sent", connection });
       // An operation that cannot be encoded fails itself and is never registered.
-      if (!connection.send(entry.operation)) this.#table.move(entry, { kind: "done" });
+      if (!connection.send(entry.operation)) this.#table.move(entry, DONE);
     }
   }
 
