@@ -212,54 +212,73 @@ function manualPages() {
   return { reads, readPage, pageAt };
 }
 
-Deno.test("pagedStream() holds at most one page ahead however slowly the consumer reads", async () => {
-  const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, 100, readPage).getReader();
-  const taken: bigint[] = [];
-  for (let n = 0; n < 10; n++) {
-    const next = reader.read();
-    // Answer every read issued so far at once: a stream that ran ahead would issue more.
-    for (let round = 0; round < 3; round++) {
-      await settleMicrotasks();
-      for (const read of reads) if (!read.settled) read.settle(pageAt(read.from, 3, 29));
-    }
-    taken.push((await next).value!.eventNumber);
-    await settleMicrotasks();
-    const pagesConsumed = Math.floor(n / 3) + 1;
-    assert.ok(reads.length <= pagesConsumed + 1, `${reads.length} reads after ${n + 1} events`);
+/** Reads a stream with a reader, or with its async iterator (what `for await` uses). */
+type Way = "a reader" | "its iterator";
+function consumer(stream: ReadableStream<ResolvedEvent>, way: Way) {
+  if (way === "a reader") {
+    const reader = stream.getReader();
+    return {
+      read: () => reader.read(),
+      cancel: (reason?: unknown) => reader.cancel(reason),
+    };
   }
-  assert.deepEqual(taken, Array.from({ length: 10 }, (_, i) => BigInt(i)));
-  assert.equal(reads.length, 5);
-  await reader.cancel();
-});
+  const iterator = stream[Symbol.asyncIterator]();
+  return {
+    read: () => iterator.next(),
+    cancel: async (reason?: unknown) => void await iterator.return!(reason),
+  };
+}
 
-Deno.test("cancelling pagedStream() aborts the page read ahead", async () => {
-  const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, 100, readPage).getReader();
-  const first = reader.read();
-  await settleMicrotasks();
-  reads[0].settle(pageAt(0, 2, 9));
-  assert.equal((await first).value?.eventNumber, 0n);
-  assert.equal(reads.length, 2);
-  assert.equal(reads[1].from, 2);
-  assert.equal(reads[1].signal.aborted, false);
-  await reader.cancel(new Error("enough"));
-  assert.equal(reads[1].signal.aborted, true);
-  assert.equal((reads[1].signal.reason as Error).message, "enough");
-});
+for (const way of ["a reader", "its iterator"] as const) {
+  Deno.test(`pagedStream() read with ${way} holds at most one page ahead however slowly the consumer reads`, async () => {
+    const { reads, readPage, pageAt } = manualPages();
+    const reader = consumer(pagedStream(0, 100, readPage), way);
+    const taken: bigint[] = [];
+    for (let n = 0; n < 10; n++) {
+      const next = reader.read();
+      // Answer every read issued so far at once: a stream that ran ahead would issue more.
+      for (let round = 0; round < 3; round++) {
+        await settleMicrotasks();
+        for (const read of reads) if (!read.settled) read.settle(pageAt(read.from, 3, 29));
+      }
+      taken.push((await next).value!.eventNumber);
+      await settleMicrotasks();
+      const pagesConsumed = Math.floor(n / 3) + 1;
+      assert.ok(reads.length <= pagesConsumed + 1, `${reads.length} reads after ${n + 1} events`);
+    }
+    assert.deepEqual(taken, Array.from({ length: 10 }, (_, i) => BigInt(i)));
+    assert.equal(reads.length, 5);
+    await reader.cancel();
+  });
 
-Deno.test("pagedStream() surfaces a failed page read ahead after the current page's events", async () => {
-  const { reads, readPage, pageAt } = manualPages();
-  const reader = pagedStream(0, 100, readPage).getReader();
-  const first = reader.read();
-  await settleMicrotasks();
-  reads[0].settle(pageAt(0, 2, 9));
-  assert.equal((await first).value?.eventNumber, 0n);
-  reads[1].settle(new Error("page 2 failed"));
-  await settleMicrotasks();
-  assert.equal((await reader.read()).value?.eventNumber, 1n);
-  await assert.rejects(reader.read(), /page 2 failed/);
-});
+  Deno.test(`cancelling pagedStream() read with ${way} aborts the page read ahead`, async () => {
+    const { reads, readPage, pageAt } = manualPages();
+    const reader = consumer(pagedStream(0, 100, readPage), way);
+    const first = reader.read();
+    await settleMicrotasks();
+    reads[0].settle(pageAt(0, 2, 9));
+    assert.equal((await first).value?.eventNumber, 0n);
+    assert.equal(reads.length, 2);
+    assert.equal(reads[1].from, 2);
+    assert.equal(reads[1].signal.aborted, false);
+    await reader.cancel(new Error("enough"));
+    assert.equal(reads[1].signal.aborted, true);
+    assert.equal((reads[1].signal.reason as Error).message, "enough");
+  });
+
+  Deno.test(`pagedStream() read with ${way} surfaces a failed page read ahead after the current page's events`, async () => {
+    const { reads, readPage, pageAt } = manualPages();
+    const reader = consumer(pagedStream(0, 100, readPage), way);
+    const first = reader.read();
+    await settleMicrotasks();
+    reads[0].settle(pageAt(0, 2, 9));
+    assert.equal((await first).value?.eventNumber, 0n);
+    reads[1].settle(new Error("page 2 failed"));
+    await settleMicrotasks();
+    assert.equal((await reader.read()).value?.eventNumber, 1n);
+    await assert.rejects(reader.read(), /page 2 failed/);
+  });
+}
 
 Deno.test("pagedStream() does not read past a page that says it is the last", async () => {
   const { reads, readPage, pageAt } = manualPages();

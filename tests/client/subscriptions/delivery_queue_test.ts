@@ -25,7 +25,13 @@ function open(capacity: number, onCheckpoint?: (p: Position) => void) {
   const queue = new DeliveryQueue("s", capacity);
   queue.bind({ onCheckpoint, onCancel: () => Promise.resolve() });
   const stream = new EventStream(queue);
-  return { queue, reader: stream.getReader() };
+  return {
+    queue,
+    stream,
+    get reader() {
+      return stream.getReader();
+    },
+  };
 }
 
 Deno.test({
@@ -119,5 +125,35 @@ Deno.test({
     const error = await reader.read().then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof SubscriptionDroppedError);
     assert.match(error.stack ?? "", /subscribeFromUserCode/);
+  },
+});
+
+Deno.test({
+  name:
+    "a for await over the queue's stream takes queued and later events in order, reports checkpoints between them, then the drop error",
+  permissions: "none",
+  async fn() {
+    const seen: string[] = [];
+    const { queue, stream } = open(5, (p) => seen.push(`cp ${p.commit}`));
+    queue.push(event(0));
+    queue.pushCheckpoint(new Position(1n, 1n));
+    const consumed = (async () => {
+      for await (const e of stream) {
+        seen.push(`event ${e.eventNumber}`);
+        if (e.eventNumber === 0n) {
+          // Pushed while the consumer waits: handed over when it asks again.
+          queueMicrotask(() => {
+            queue.push(event(2));
+            queue.finish({ reason: "consumer-too-slow" });
+          });
+        }
+      }
+    })();
+    await assert.rejects(
+      consumed,
+      (e) => e instanceof SubscriptionDroppedError && e.reason === "consumer-too-slow",
+    );
+    assert.deepEqual(seen, ["event 0", "cp 1", "event 2"]);
+    assert.equal(stream.locked, false);
   },
 });
