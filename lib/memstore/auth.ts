@@ -60,6 +60,8 @@ interface UserRecord {
   groups: readonly string[];
   disabled: boolean;
   dateLastUpdated: Date;
+  /** The principal of a successful login, built once; any change to the account drops it. */
+  principal?: Principal;
 }
 
 /** The users option of the memstore: `{login: password}` or a list of accounts. */
@@ -147,7 +149,7 @@ export class Authorizer {
     const user = this.#users.get(credentials.username);
     if (!user || user.disabled || user.password !== credentials.password) return null;
     // A principal's roles are its groups plus its own login name.
-    return {
+    return user.principal ??= {
       kind: "user",
       username: user.loginName,
       roles: new Set([...user.groups, user.loginName]),
@@ -222,6 +224,7 @@ export class Authorizer {
     const user = this.#users.get(loginName);
     if (!user) return "NotFound";
     apply(user);
+    user.principal = undefined;
     user.dateLastUpdated = new Date();
     return "Success";
   }

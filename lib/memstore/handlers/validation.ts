@@ -6,10 +6,10 @@
  */
 
 import { EXPECTED_STREAM_EXISTS } from "../expected_version.ts";
-import type { NewEvent } from "../../../gen/client_messages_pb.ts";
 import { bytesToGuid } from "../../wire/guid.ts";
 import { InvalidPackageError } from "../command_registry.ts";
 import type { NewEventData } from "../storage.ts";
+import type { NewEventFields } from "./write_events_codec.ts";
 
 /** Largest event (data + metadata) the server accepts: `TFConsts.EffectiveMaxLogRecordSize`-ish. */
 export const MAX_EVENT_SIZE = 16 * 1024 * 1024;
@@ -33,7 +33,7 @@ export function requireExpectedVersion(expected: bigint): bigint {
 }
 
 /** Converts protobuf NewEvents, rejecting bad ids, empty types and oversized events. */
-export function unwrapNewEvents(events: readonly NewEvent[]): NewEventData[] {
+export function unwrapNewEvents(events: readonly NewEventFields[]): NewEventData[] {
   return events.map((event, index) => {
     if (event.eventId.length !== 16) {
       throw new InvalidPackageError(

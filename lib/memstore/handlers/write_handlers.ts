@@ -22,6 +22,7 @@ import { TcpCommand } from "../../wire/tcp_command.ts";
 import type { CommandContext, CommandRegistry } from "../command_registry.ts";
 import type { NewEventData, WriteOutcome } from "../storage.ts";
 import { requireExpectedVersion, requireStreamId, unwrapNewEvents } from "./validation.ts";
+import { decodeWriteEvents, encodeWriteSuccess } from "./write_events_codec.ts";
 
 /** `EventNumber.Invalid` (int.MinValue), reported in the numbers of failed writes. */
 export const INVALID_EVENT_NUMBER = -2147483648n;
@@ -62,13 +63,7 @@ interface WriteRequest {
 
 function writeCompleted(outcome: WriteOutcome | "access-denied"): Uint8Array {
   if (outcome !== "access-denied" && outcome.status === "success") {
-    return encodeMessage(WriteEventsCompletedSchema, {
-      result: OperationResult.Success,
-      firstEventNumber: outcome.firstEventNumber,
-      lastEventNumber: outcome.lastEventNumber,
-      preparePosition: BigInt(outcome.position),
-      commitPosition: BigInt(outcome.position),
-    });
+    return encodeWriteSuccess(outcome.firstEventNumber, outcome.lastEventNumber, outcome.position);
   }
   return encodeMessage(WriteEventsCompletedSchema, {
     result: outcome === "access-denied" ? OperationResult.AccessDenied : RESULTS[outcome.status],
@@ -141,7 +136,7 @@ function transactionReply(
 export function registerWriteHandlers(registry: CommandRegistry): void {
   registry.register<WriteRequest>(TcpCommand.WriteEvents, {
     unwrap(payload) {
-      const m = decodeMessage(WriteEventsSchema, payload, TcpCommand.WriteEvents);
+      const m = decodeWriteEvents(payload);
       return {
         stream: requireStreamId(m.eventStreamId),
         expectedVersion: requireExpectedVersion(m.expectedVersion),
