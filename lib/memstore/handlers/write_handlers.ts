@@ -15,7 +15,6 @@ import {
   TransactionWriteCompletedSchema,
   TransactionWriteSchema,
   WriteEventsCompletedSchema,
-  WriteEventsSchema,
 } from "../../../gen/client_messages_pb.ts";
 import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
