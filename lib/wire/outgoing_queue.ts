@@ -223,7 +223,8 @@ export class OutgoingQueue {
         this.#progressAt = this.#options.clock.now();
         this.#admit();
       }
-      this.#disarm();
+      // The stall timer is left to run out: it stops by itself when it finds the queue empty, so
+      // a busy connection sets one timer per stall timeout, not one per write.
     } catch (error) {
       if (!this.#isClosed) this.#options.onError(error);
     } finally {

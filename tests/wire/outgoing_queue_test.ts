@@ -136,7 +136,11 @@ Deno.test({
     }
     assert.deepEqual(all, expected);
     assert.equal(queue.queuedBytes, 0);
-    assert.equal(clock.pending, 0, "no stall timer while the queue is empty");
+    // The stall timer runs out by itself once the queue is empty, and takes nothing as stalled.
+    assert.ok(clock.pending <= 1, "one stall timer at most");
+    clock.advance(1500);
+    assert.equal(clock.pending, 0, "no stall timer left once it found the queue empty");
+    assert.equal(stalls.length, 0);
   },
 });
 
@@ -286,5 +290,34 @@ Deno.test({
     queue.close(new Error("second close is a no-op"));
     await assert.rejects(waiting, (e) => e === reason);
     assert.equal(queue.queuedBytes, 0);
+  },
+});
+
+Deno.test({
+  name:
+    "writes that empty and refill the queue arm no timer each, and a peer that stops reading later is still detected",
+  permissions: "none",
+  async fn() {
+    const { clock, queue, stalls, peer } = setup(10_000, 1500);
+    let timers = 0;
+    const setTimeout = clock.setTimeout.bind(clock);
+    clock.setTimeout = (callback, ms) => (timers++, setTimeout(callback, ms));
+    for (let i = 0; i < 100; i++) {
+      queue.trySend(bytes(10, i));
+      await settle();
+      peer.read();
+      await settle();
+      clock.advance(10);
+    }
+    assert.equal(peer.written.length, 100);
+    assert.equal(timers, 1, "one stall timer for 100 writes within the stall timeout");
+    assert.equal(stalls.length, 0);
+    // Now the peer stops reading: the timer left running still catches it.
+    queue.trySend(bytes(10));
+    await settle();
+    clock.advance(1499);
+    assert.equal(stalls.length, 0);
+    clock.advance(1);
+    assert.equal(stalls.length, 1);
   },
 });
