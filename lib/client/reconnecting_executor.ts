@@ -111,6 +111,8 @@ export class ReconnectingExecutor implements OperationExecutor {
       this.#connectionClosed(connection, error, operations),
   };
   #connection: Connection | undefined;
+  /** The last `sent` state handed out (see `#sentOn`). */
+  #sent: { readonly kind: "sent"; readonly connection: Connection } | undefined;
   #endpoint: Endpoint | undefined;
   /** The endpoint of the connection that was lost last (for discovery). */
   #failed: Endpoint | undefined;
@@ -345,10 +347,20 @@ export class ReconnectingExecutor implements OperationExecutor {
     for (const entry of this.#table.takeQueued(free)) {
       this.#startDeadline(entry);
       entry.attempts++;
-      this.#table.move(entry, { kind: "sent", connection });
+      this.#table.move(entry, this.#sentOn(connection));
       // An operation that cannot be encoded fails itself and is never registered.
       if (!connection.send(entry.operation)) this.#table.move(entry, DONE);
     }
+  }
+
+  /** The `sent` state of `connection`, one object shared by every entry sent on it. */
+  #sentOn(connection: Connection): EntryState {
+    let sent = this.#sent;
+    if (sent?.connection !== connection) {
+      sent = { kind: "sent", connection };
+      this.#sent = sent;
+    }
+    return sent;
   }
 
   #decided(connection: Connection, operation: Operation<unknown>, decision: Decision): void {
@@ -546,6 +558,7 @@ export class ReconnectingExecutor implements OperationExecutor {
       this.#closing.abort(error);
       const connection = this.#connection;
       this.#connection = undefined;
+      this.#sent = undefined;
       this.#states.set({ status: "closed", name: this.#settings.connection.name, error });
       const failure = error instanceof ConnectionClosedError
         ? error
