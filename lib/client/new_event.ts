@@ -49,6 +49,25 @@ const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 const NEW_EVENT_KEYS = new Set(["data", "body", "metadata", "id"]);
 
+/** Longest text {@linkcode utf8Bytes} copies by hand; longer text goes to `TextEncoder`. */
+const HAND_ENCODED_MAX = 1024;
+
+/**
+ * The UTF-8 bytes of `text`. A short ASCII text (most JSON bodies) is copied by hand: for a
+ * body of a few hundred bytes that costs less than the call into `TextEncoder`.
+ */
+function utf8Bytes(text: string): Uint8Array {
+  const length = text.length;
+  if (length > HAND_ENCODED_MAX) return utf8.encode(text);
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return utf8.encode(text);
+    bytes[i] = code;
+  }
+  return bytes;
+}
+
 /** Where a value is: "the top", then `.key` or `[index]` for each step down. */
 function pathOf(keys: readonly (string | number)[]): string {
   let path = "the top";
@@ -160,7 +179,7 @@ export function serializeBody(
         { cause },
       );
     }
-    return { bytes: utf8.encode(value), isJson: true };
+    return { bytes: utf8Bytes(value), isJson: true };
   }
   const problem = unfaithful(value, new Set(), []);
   if (problem) {
@@ -170,7 +189,7 @@ export function serializeBody(
   if (text === undefined) {
     throw new TypeError(`Cannot serialise the ${what} as JSON: ${typeof value} is not JSON`);
   }
-  return { bytes: utf8.encode(text), isJson: true };
+  return { bytes: utf8Bytes(text), isJson: true };
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Every body type: what is sent, what is refused before anything is sent, typed events. */
 import assert from "node:assert/strict";
-import { newEvent } from "../../lib/client/new_event.ts";
+import { newEvent, serializeBody } from "../../lib/client/new_event.ts";
 import { admin, openStore } from "./subscriptions/support/store.ts";
 
 const unit = { permissions: "none" } as const;
@@ -104,4 +104,24 @@ Deno.test("publishEvent<T>, newEvent<T> and json<T>() type the body", async () =
   const [first] = await env.client.get("adventure");
   const player = first.event!.json<PlayerCreated>();
   assert.equal(player.name, "Gil");
+});
+
+Deno.test("JSON bodies are the UTF-8 of their JSON text, ASCII or not, short or long", unit, () => {
+  const utf8 = new TextEncoder();
+  const bodies: unknown[] = [
+    { a: 1 },
+    { name: "Gil", tags: ["x", "y"] },
+    { text: "café 日本 😀", lone: "\ud800" },
+    { long: "a".repeat(5000) },
+    { longUnicode: "é".repeat(3000) },
+    { edge: "x".repeat(1010) }, // around the hand-copied limit
+    { edgeLate: "x".repeat(1000) + "é" },
+    "plain text is JSON too".length,
+  ];
+  for (const body of bodies) {
+    assert.deepEqual(serializeBody(body, "body").bytes, utf8.encode(JSON.stringify(body)));
+  }
+  for (const text of ['"ascii"', '"ü"', `"${"y".repeat(2000)}"`]) {
+    assert.deepEqual(serializeBody(text, "body").bytes, utf8.encode(text));
+  }
 });
