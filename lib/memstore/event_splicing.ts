@@ -105,6 +105,95 @@ export function encodeResolvedEvent(record: ResolvedRecord): Uint8Array {
   return concatBytes(parts);
 }
 
+/** Size of the varint encoding of a non-negative safe integer. */
+function numberVarintSize(value: number): number {
+  return value < 0 ? 10 : smallVarintSize(value);
+}
+
+/** Writes an int64 field's value given as a number (negative values take 10 bytes). */
+function writeNumberVarint(value: number, out: Uint8Array, offset: number): number {
+  return value < 0 ? writeVarint(BigInt(value), out, offset) : writeSmallVarint(value, out, offset);
+}
+
+/** Size of the body of a `ResolvedIndexedEvent` (or, `withPositions`, a `ResolvedEvent`). */
+function resolvedSize(record: ResolvedRecord, withPositions: boolean): number {
+  let size = 0;
+  if (record.event) {
+    const length = record.event.encodedLength;
+    size += 1 + smallVarintSize(length) + length;
+  }
+  if (record.link) {
+    const length = record.link.encodedLength;
+    size += 1 + smallVarintSize(length) + length;
+  }
+  if (withPositions) {
+    const original = record.link ?? record.event!;
+    size += 2 + numberVarintSize(original.commitPosition) +
+      numberVarintSize(original.preparePosition);
+  }
+  return size;
+}
+
+function writeEmbedded(
+  field: number,
+  record: StoredEventBytes,
+  out: Uint8Array,
+  at: number,
+): number {
+  out[at++] = (field << 3) | LENGTH_DELIMITED;
+  at = writeSmallVarint(record.encodedLength, out, at);
+  out.set(record.encoded, at);
+  return at + record.encodedLength;
+}
+
+/** What the splicer reads of a stored event. */
+interface StoredEventBytes {
+  readonly encoded: Uint8Array;
+  readonly encodedLength: number;
+}
+
+/**
+ * The payload of an event-carrying reply in one allocation and one copy per event: field
+ * `field` repeated, one `ResolvedIndexedEvent` per record (or, `withPositions`, one
+ * `ResolvedEvent` with the original event's commit and prepare positions), followed by `tail`
+ * (the reply's other fields, encoded). The same bytes as
+ * `concatBytes([repeatedMessageField(field, records.map(encode...)), tail])`.
+ */
+export function spliceRecords(
+  field: number,
+  records: readonly ResolvedRecord[],
+  withPositions: boolean,
+  tail: Uint8Array,
+): Uint8Array {
+  const tag = (field << 3) | LENGTH_DELIMITED;
+  const tagSize = smallVarintSize(tag);
+  const sizes = new Array<number>(records.length);
+  let total = tail.length;
+  for (let i = 0; i < records.length; i++) {
+    const size = resolvedSize(records[i], withPositions);
+    sizes[i] = size;
+    total += tagSize + smallVarintSize(size) + size;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    at = writeSmallVarint(tag, out, at);
+    at = writeSmallVarint(sizes[i], out, at);
+    if (record.event) at = writeEmbedded(1, record.event, out, at);
+    if (record.link) at = writeEmbedded(2, record.link, out, at);
+    if (withPositions) {
+      const original = record.link ?? record.event!;
+      out[at++] = (3 << 3) | VARINT;
+      at = writeNumberVarint(original.commitPosition, out, at);
+      out[at++] = (4 << 3) | VARINT;
+      at = writeNumberVarint(original.preparePosition, out, at);
+    }
+  }
+  out.set(tail, at);
+  return out;
+}
+
 /** Repeated message field `field`, one entry per pre-encoded message. */
 export function repeatedMessageField(field: number, messages: readonly Uint8Array[]): Uint8Array {
   return concatBytes(messages.map((m) => lengthDelimitedField(field, m)));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   EventRecordSchema,
+  ReadAllEventsCompletedSchema,
   ReadStreamEventsCompletedSchema,
   ResolvedEventSchema,
   ResolvedIndexedEventSchema,
@@ -12,7 +13,9 @@ import {
   int64Field,
   lengthDelimitedField,
   repeatedMessageField,
+  spliceRecords,
 } from "../../lib/memstore/event_splicing.ts";
+import type { ResolvedRecord, StoredEvent } from "../../lib/memstore/storage_types.ts";
 import { MemoryStorage } from "../../lib/memstore/storage.ts";
 import { decodeMessage, encodeMessage } from "../../lib/wire/proto_codec.ts";
 import { toHex } from "../support/hex.ts";
@@ -80,4 +83,63 @@ Deno.test("a reply built from spliced events plus encodeMessage decodes as one m
   assert.deepEqual(decoded.events.map((e) => e.event?.eventStreamId), ["target", "links"]);
   assert.equal(decoded.nextEventNumber, 2n);
   assert.equal(decoded.isEndOfStream, true);
+});
+
+/** A stand-in stored record: only what the splicer reads. */
+function fakeRecord(size: number, commitPosition: number, preparePosition: number): StoredEvent {
+  const encoded = new Uint8Array(size);
+  for (let i = 0; i < size; i++) encoded[i] = (i * 31 + size) & 0xff;
+  return {
+    encoded,
+    encodedLength: size,
+    commitPosition,
+    preparePosition,
+  } as unknown as StoredEvent;
+}
+
+Deno.test("spliceRecords writes the bytes of the entry-by-entry splice, in one buffer", () => {
+  const sizes = [0, 1, 127, 128, 300, 16_383, 16_384, 70_000];
+  const positions = [0, 1, 127, 128, 2 ** 31, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER, -1];
+  const records: ResolvedRecord[] = [];
+  for (let i = 0; i < 24; i++) {
+    const event = fakeRecord(sizes[i % sizes.length], positions[i % 8], positions[(i + 3) % 8]);
+    const link = fakeRecord(
+      sizes[(i + 5) % sizes.length],
+      positions[(i + 1) % 8],
+      positions[i % 8],
+    );
+    records.push(i % 3 === 0 ? { event } : i % 3 === 1 ? { event, link } : { link });
+  }
+  const tail = encodeMessage(ReadStreamEventsCompletedSchema, { lastEventNumber: 5n });
+  for (const withPositions of [false, true]) {
+    for (const field of [1, 3]) {
+      const expected = concatBytes([
+        repeatedMessageField(
+          field,
+          records.map((r) =>
+            withPositions ? encodeResolvedEvent(r) : encodeResolvedIndexedEvent(r)
+          ),
+        ),
+        tail,
+      ]);
+      assert.deepEqual(spliceRecords(field, records, withPositions, tail), expected);
+    }
+  }
+  assert.deepEqual(spliceRecords(1, [], false, tail), tail);
+});
+
+Deno.test("a $all page from spliceRecords decodes with each record's positions", () => {
+  const { target, link } = storedPair();
+  const bytes = spliceRecords(
+    3,
+    [{ event: target }, { event: target, link }],
+    true,
+    encodeMessage(ReadAllEventsCompletedSchema, { nextCommitPosition: 9n }),
+  );
+  const decoded = decodeMessage(ReadAllEventsCompletedSchema, bytes);
+  assert.equal(decoded.events.length, 2);
+  assert.equal(decoded.events[0].commitPosition, BigInt(target.commitPosition));
+  assert.equal(decoded.events[1].commitPosition, BigInt(link.commitPosition));
+  assert.equal(decoded.events[1].link?.eventStreamId, "links");
+  assert.equal(decoded.nextCommitPosition, 9n);
 });

@@ -28,10 +28,9 @@ import { InvalidPackageError } from "../command_registry.ts";
 import type { CommandContext, CommandRegistry } from "../command_registry.ts";
 import {
   concatBytes,
-  encodeResolvedEvent,
   encodeResolvedIndexedEvent,
   lengthDelimitedField,
-  repeatedMessageField,
+  spliceRecords,
 } from "../event_splicing.ts";
 import {
   type AllReadOutcome,
@@ -146,13 +145,13 @@ function readStream(
     case "stream-deleted":
       return failed(R.StreamDeleted, outcome.lastEventNumber);
   }
-  const events = outcome.events.map((e) =>
-    encodeResolvedIndexedEvent(resolveFor(storage, e, request.resolveLinks))
-  );
+  const events = outcome.events.map((e) => resolveFor(storage, e, request.resolveLinks));
   ctx.reply(
     command,
-    concatBytes([
-      repeatedMessageField(1, events),
+    spliceRecords(
+      1,
+      events,
+      false,
       encodeMessage(ReadStreamEventsCompletedSchema, {
         result: R.Success,
         nextEventNumber: outcome.nextEventNumber,
@@ -160,7 +159,7 @@ function readStream(
         isEndOfStream: outcome.isEndOfStream,
         lastCommitPosition: BigInt(storage.lastCommitPosition),
       }),
-    ]),
+    ),
   );
 }
 
@@ -253,13 +252,13 @@ function readAll(ctx: CommandContext, request: ReadAllRequest, forward: boolean)
   if (!auth.canAccess(ctx.principal, "$all", "read")) return failed(R.AccessDenied);
   const outcome = runReadAll(ctx, request, forward);
   if (outcome.status === "error") return failed(R.Error, outcome.message);
-  const events = outcome.events.map((e) =>
-    encodeResolvedEvent(resolveFor(storage, e, request.resolveLinks))
-  );
+  const events = outcome.events.map((e) => resolveFor(storage, e, request.resolveLinks));
   ctx.reply(
     command,
-    concatBytes([
-      repeatedMessageField(3, events),
+    spliceRecords(
+      3,
+      events,
+      true,
       encodeMessage(ReadAllEventsCompletedSchema, {
         commitPosition: BigInt(outcome.from.commit),
         preparePosition: BigInt(outcome.from.prepare),
@@ -267,7 +266,7 @@ function readAll(ctx: CommandContext, request: ReadAllRequest, forward: boolean)
         nextPreparePosition: BigInt(outcome.next.prepare),
         result: R.Success,
       }),
-    ]),
+    ),
   );
 }
 
@@ -293,13 +292,13 @@ function filteredReadAll(ctx: CommandContext, request: ReadAllRequest, forward: 
   if (!auth.canAccess(ctx.principal, "$all", "read")) return failed(R.AccessDenied);
   const outcome = runReadAll(ctx, request, forward);
   if (outcome.status === "error") return failed(R.Error, outcome.message);
-  const events = outcome.events.map((e) =>
-    encodeResolvedEvent(resolveFor(storage, e, request.resolveLinks))
-  );
+  const events = outcome.events.map((e) => resolveFor(storage, e, request.resolveLinks));
   ctx.reply(
     command,
-    concatBytes([
-      repeatedMessageField(3, events),
+    spliceRecords(
+      3,
+      events,
+      true,
       encodeMessage(FilteredReadAllEventsCompletedSchema, {
         commitPosition: BigInt(outcome.from.commit),
         preparePosition: BigInt(outcome.from.prepare),
@@ -308,7 +307,7 @@ function filteredReadAll(ctx: CommandContext, request: ReadAllRequest, forward: 
         isEndOfStream: outcome.isEndOfStream,
         result: R.Success,
       }),
-    ]),
+    ),
   );
 }
 
