@@ -234,9 +234,20 @@ export class ReconnectingExecutor implements OperationExecutor {
     if (userSignal !== undefined) {
       // A listener removed by hand: an AbortController per call to detach it cost a controller
       // and a DOMException for every operation, signal or not.
-      const onAbort = () => this.#apply(entry, { kind: "fail", error: abortReason(userSignal) });
+      // The listener reaches the entry through a holder that detaching empties: a removed
+      // listener may stay reachable until V8's next full collection, and must not keep the
+      // finished call (and its result, a whole page for a read) alive meanwhile.
+      const holder: { entry: Entry | undefined } = { entry };
+      const onAbort = () => {
+        if (holder.entry) {
+          this.#apply(holder.entry, { kind: "fail", error: abortReason(userSignal) });
+        }
+      };
       userSignal.addEventListener("abort", onAbort, { once: true });
-      entry.detach = () => userSignal.removeEventListener("abort", onAbort);
+      entry.detach = () => {
+        holder.entry = undefined;
+        userSignal.removeEventListener("abort", onAbort);
+      };
     }
     // Waiting for a connection counts against the deadline; waiting for a slot does not.
     if (!this.#connection || this.#connection.closed) this.#startDeadline(entry);
