@@ -183,8 +183,8 @@ export class Session implements Connection {
   /**
    * Reads and serves packages until the connection closes; resolves when it is closed.
    *
-   * Each socket chunk is framed at once and all the packages in it are served synchronously, in
-   * order, so their replies join one write. The packages are views into the chunk only while
+   * Each socket chunk is framed at once and the packages in it are served in order, their
+   * replies joining one write per {@linkcode REPLY_SLICE_PACKAGES} packages. The packages are views into the chunk only while
    * they are served (handlers copy what they keep). A malformed frame is reported after the
    * packages before it in the same chunk were served.
    */
