@@ -4,6 +4,7 @@
  * the call's bookkeeping together. Here the deadlines sit in a min-heap and one timer is armed
  * at the earliest; a deadline that is cancelled stays in the heap, forgotten (its callback
  * dropped), until it reaches the top or the heap is compacted, so cancelling costs no timer call.
+ * When the last one is cancelled the timer stays armed and, firing with nothing due, stops.
  *
  * @module
  */
@@ -31,8 +32,8 @@ function before(a: Item, b: Item): boolean {
 const SLACK = 64;
 
 /**
- * Deadlines driven by one timer of `clock`, armed at the earliest live deadline and cleared when
- * none is left. Deadlines with the same expiry time expire in the order they were added.
+ * Deadlines driven by one timer of `clock`, armed at the earliest live deadline; once none is
+ * left it runs out without arming again (`clear()` stops it at once). Deadlines with the same expiry time expire in the order they were added.
  *
  * @example
  * ```ts
@@ -42,8 +43,9 @@ const SLACK = 64;
  * const deadlines = new DeadlineQueue(systemClock);
  * const fired: string[] = [];
  * const deadline = deadlines.add(1000, () => fired.push("late"));
- * deadlines.cancel(deadline); // answered in time: no timer call, and no timer left
+ * deadlines.cancel(deadline); // answered in time: no timer call
  * assert.equal(deadlines.size, 0);
+ * deadlines.clear(); // no timer left
  * ```
  */
 export class DeadlineQueue {
@@ -80,8 +82,9 @@ export class DeadlineQueue {
     if (item.onExpire === undefined) return;
     item.onExpire = undefined;
     if (--this.#live === 0) {
+      // The timer is left to run out: calls made one after the other would otherwise set and
+      // clear a timer each. It finds nothing and stops, or re-arms for a deadline added since.
       this.#heap = [];
-      this.#disarm();
     } else if (this.#heap.length > 2 * this.#live + SLACK) {
       this.#compact();
     }

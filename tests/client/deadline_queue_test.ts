@@ -32,7 +32,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "many deadlines share one timer, and none is left once they are all cancelled",
+  name:
+    "many deadlines share one timer, which runs out without arming again once they are all cancelled",
   permissions: "none",
   fn() {
     const clock = new ManualClock();
@@ -40,9 +41,36 @@ Deno.test({
     const handles = Array.from({ length: 100 }, () => deadlines.add(1000, () => assert.fail()));
     assert.equal(clock.pending, 1);
     for (const handle of handles) deadlines.cancel(handle);
-    assert.equal(clock.pending, 0);
     assert.equal(deadlines.size, 0);
+    assert.equal(clock.pending, 1, "left to run out: no clearTimeout per call");
     clock.advance(2000);
+    assert.equal(clock.pending, 0);
+  },
+});
+
+Deno.test({
+  name: "calls one after the other reuse the one armed timer",
+  permissions: "none",
+  fn() {
+    const clock = new ManualClock();
+    const deadlines = new DeadlineQueue(clock);
+    let armed = 0;
+    const setTimeout = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn: () => void, ms: number) => {
+      armed++;
+      return setTimeout(fn, ms);
+    };
+    for (let i = 0; i < 50; i++) {
+      deadlines.cancel(deadlines.add(1000, () => assert.fail()));
+      clock.advance(1);
+    }
+    assert.equal(armed, 1);
+    const fired: number[] = [];
+    deadlines.add(1000, () => fired.push(clock.now()));
+    clock.advance(2000);
+    assert.deepEqual(fired, [1050]);
+    assert.equal(armed, 2, "re-armed once, when the first timer found the last deadline not due");
+    assert.equal(clock.pending, 0);
   },
 });
 
