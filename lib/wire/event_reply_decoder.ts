@@ -19,14 +19,10 @@ an empty `bytes` field as one shared empty array),
 
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import * as pb from "../../gen/client_messages_pb.ts";
-
-/** Thrown inside the decoder when the payload needs protobuf-es; never escapes this module. */
-class NeedsReference {}
-const NEEDS_REFERENCE = new NeedsReference();
+import { NEEDS_REFERENCE, toBigInt, uint31, varint64, type VarintCursor } from "./varint_reader.ts";
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
-const TWO_32 = 4294967296;
 
 function prototypeOf(schema: DescMessage): object {
   return Object.getPrototypeOf(create(schema)) as object;
@@ -65,7 +61,7 @@ class Int64Cache {
 }
 
 /** The read position in one payload, and the string caches of one decode. */
-class Cursor {
+class Cursor implements VarintCursor {
   readonly buf: Uint8Array;
   pos = 0;
   /** The low and high 32 bits of the last varint read by {@linkcode varint64}. */
@@ -80,72 +76,9 @@ class Cursor {
   }
 }
 
-/** A varint that fits in 31 bits (tags, lengths); anything larger goes to the reference. */
-function uint31(c: Cursor): number {
-  const buf = c.buf;
-  let pos = c.pos;
-  let result = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= buf.length) throw NEEDS_REFERENCE;
-    const byte = buf[pos++];
-    result |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      c.pos = pos;
-      return result;
-    }
-  }
-  if (pos >= buf.length) throw NEEDS_REFERENCE;
-  const byte = buf[pos++];
-  if (byte > 0x07) throw NEEDS_REFERENCE;
-  c.pos = pos;
-  return result + byte * 0x10000000;
-}
-
-/** Reads a varint of up to 10 bytes into `c.lo`/`c.hi` (unsigned 32-bit halves). */
-function varint64(c: Cursor): void {
-  const buf = c.buf;
-  let pos = c.pos;
-  let lo = 0;
-  let hi = 0;
-  let byte = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= buf.length) throw NEEDS_REFERENCE;
-    byte = buf[pos++];
-    lo |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      c.pos = pos;
-      c.lo = lo >>> 0;
-      c.hi = 0;
-      return;
-    }
-  }
-  if (pos >= buf.length) throw NEEDS_REFERENCE;
-  byte = buf[pos++];
-  lo |= (byte & 0x0f) << 28;
-  hi = (byte & 0x70) >> 4;
-  if (byte >= 0x80) {
-    for (let shift = 3; shift <= 31; shift += 7) {
-      if (pos >= buf.length) throw NEEDS_REFERENCE;
-      byte = buf[pos++];
-      if (shift === 31 && byte > 0x01) throw NEEDS_REFERENCE;
-      hi |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-      if (shift === 31) throw NEEDS_REFERENCE;
-    }
-  }
-  c.pos = pos;
-  c.lo = lo >>> 0;
-  c.hi = hi >>> 0;
-}
-
 function int64(c: Cursor): bigint {
   varint64(c);
   return toBigInt(c.lo, c.hi);
-}
-
-function toBigInt(lo: number, hi: number): bigint {
-  if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
-  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
 }
 
 /** An `int64` that often repeats from one event to the next (timestamps): the last one is reused. */

@@ -11,6 +11,13 @@
 
 import { WriteEventsCompletedSchema, WriteEventsSchema } from "../../../gen/client_messages_pb.ts";
 import { decodeMessage, encodeMessage } from "../../wire/proto_codec.ts";
+import {
+  NEEDS_REFERENCE,
+  toBigInt,
+  uint31,
+  varint64,
+  type VarintCursor,
+} from "../../wire/varint_reader.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 
 /** The fields of one `NewEvent`, as protobuf-es reads them (absent fields are defaults). */
@@ -41,17 +48,8 @@ export interface WriteEventsFields {
   readonly requireLeader: boolean;
 }
 
-/** Thrown inside the decoder when the payload needs protobuf-es; never escapes this module. */
-const NEEDS_REFERENCE = Symbol("needs protobuf-es");
 const EMPTY: Uint8Array = new Uint8Array(0);
-const TWO_32 = 4294967296;
-
-interface Cursor {
-  readonly buf: Uint8Array;
-  pos: number;
-  lo: number;
-  hi: number;
-}
+type Cursor = VarintCursor;
 
 /**
  * Decodes a `WriteEvents` payload; `data`, `metadata` and `eventId` are views into it.
@@ -131,71 +129,6 @@ function readNewEvent(c: Cursor, end: number): NewEventFields {
   }
   if (c.pos !== end) throw NEEDS_REFERENCE;
   return { eventId, eventType, dataContentType, metadataContentType, data, metadata };
-}
-
-/** A varint that fits in 31 bits (tags, lengths); anything larger goes to the reference. */
-function uint31(c: Cursor): number {
-  const buf = c.buf;
-  let pos = c.pos;
-  let result = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= buf.length) throw NEEDS_REFERENCE;
-    const byte = buf[pos++];
-    result |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      c.pos = pos;
-      return result;
-    }
-  }
-  if (pos >= buf.length) throw NEEDS_REFERENCE;
-  const byte = buf[pos++];
-  if (byte > 0x07) throw NEEDS_REFERENCE;
-  c.pos = pos;
-  return result + byte * 0x10000000;
-}
-
-/** Reads a varint of up to 10 bytes into `c.lo`/`c.hi` (unsigned 32-bit halves). */
-function varint64(c: Cursor): void {
-  const buf = c.buf;
-  let pos = c.pos;
-  let lo = 0;
-  let hi = 0;
-  let byte = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= buf.length) throw NEEDS_REFERENCE;
-    byte = buf[pos++];
-    lo |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      c.pos = pos;
-      c.lo = lo >>> 0;
-      c.hi = 0;
-      return;
-    }
-  }
-  if (pos >= buf.length) throw NEEDS_REFERENCE;
-  byte = buf[pos++];
-  lo |= (byte & 0x0f) << 28;
-  hi = (byte & 0x70) >> 4;
-  if (byte >= 0x80) {
-    for (let shift = 3;; shift += 7) {
-      if (pos >= buf.length) throw NEEDS_REFERENCE;
-      byte = buf[pos++];
-      // The tenth byte may only carry the 64th bit.
-      if (shift === 31 && byte > 0x01) throw NEEDS_REFERENCE;
-      hi |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-      if (shift === 31) throw NEEDS_REFERENCE;
-    }
-  }
-  c.pos = pos;
-  c.lo = lo >>> 0;
-  c.hi = hi >>> 0;
-}
-
-/** The signed 64-bit value of two unsigned 32-bit halves. */
-function toBigInt(lo: number, hi: number): bigint {
-  if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
-  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
 }
 
 function lengthEnd(c: Cursor, limit: number): number {
