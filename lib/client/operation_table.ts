@@ -80,6 +80,8 @@ export class OperationTable {
   #order = 0;
   /** Entries in state `sent`. */
   #sent = 0;
+  /** Entries in state `attached`. */
+  #attached = 0;
 
   /** Creates an empty table; `deadlines` holds the entries' deadlines. */
   constructor(clock: Clock, deadlines: DeadlineQueue, onDone: () => void = () => {}) {
@@ -90,9 +92,7 @@ export class OperationTable {
 
   /** Entries not done that are not attached subscriptions (calls waiting for an answer). */
   get calls(): number {
-    let calls = 0;
-    for (const entry of this.#entries.values()) if (entry.state.kind !== "attached") calls++;
-    return calls;
+    return this.#entries.size - this.#attached;
   }
 
   /** Entries not done. */
@@ -191,9 +191,11 @@ export class OperationTable {
     if (previous.kind === "waiting") this.#clock.clearTimeout(previous.timer);
     if (previous.kind === "queued") this.#unqueue(entry);
     if (previous.kind === "sent") this.#sent--;
+    if (previous.kind === "attached") this.#attached--;
     entry.state = next;
     if (next.kind === "queued") this.#putBack(entry);
     if (next.kind === "sent") this.#sent++;
+    if (next.kind === "attached") this.#attached++;
     if ((next.kind === "attached" || next.kind === "done") && entry.deadline !== undefined) {
       this.#deadlines.cancel(entry.deadline);
       entry.deadline = undefined;
