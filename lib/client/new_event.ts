@@ -75,6 +75,12 @@ function pathOf(keys: readonly (string | number)[]): string {
   return path;
 }
 
+/** Strings, booleans, null and finite numbers (most of any body): JSON writes them as they are. */
+function isJsonLeaf(value: unknown): boolean {
+  return typeof value === "string" || typeof value === "boolean" || value === null ||
+    (typeof value === "number" && Number.isFinite(value));
+}
+
 /**
  * Names what JSON cannot represent faithfully in `value`, or `undefined` when it can. It runs on
  * every JSON body written, so the walk allocates nothing while all is well (`keys` is the path,
@@ -101,9 +107,7 @@ function unfaithful(
         seen.add(value);
         for (let i = 0; i < value.length; i++) {
           const child = value[i];
-          // Strings, booleans, null and finite numbers (most of any body) need no call.
-          if (typeof child === "string" || typeof child === "boolean" || child === null) continue;
-          if (typeof child === "number" && Number.isFinite(child)) continue;
+          if (isJsonLeaf(child)) continue;
           keys.push(i);
           const found = unfaithful(child, seen, keys);
           keys.pop();
@@ -124,8 +128,7 @@ function unfaithful(
       for (const key in record) {
         if (!Object.hasOwn(record, key)) continue;
         const child = record[key];
-        if (typeof child === "string" || typeof child === "boolean" || child === null) continue;
-        if (typeof child === "number" && Number.isFinite(child)) continue;
+        if (isJsonLeaf(child)) continue;
         keys.push(key);
         const found = unfaithful(child, seen, keys);
         keys.pop();
