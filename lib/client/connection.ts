@@ -250,28 +250,13 @@ export class Connection {
     if (this.#closed) throw this.#closedError();
     const correlationId = newGuid();
     let bytes: Uint8Array;
-    let request: OutgoingRequest;
     try {
-      request = operation.createRequest();
-      bytes = encodePackage(
-        {
-          command: request.command,
-          correlationId,
-          credentials: operation.credentials,
-          payload: request.payload,
-        },
-        this.#settings.maxPackageSize,
-      );
+      bytes = this.#encode(operation, operation.createRequest(), correlationId);
     } catch (error) {
       operation.fail(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
     this.#dispatcher.register(operation, correlationId);
-    this.#settings.onPackage?.("sent", {
-      command: request.command,
-      correlationId,
-      payload: bytes.subarray(bytes.length - request.payload.byteLength),
-    });
     if (!this.#queue.trySend(bytes)) {
       const cancel = new AbortController();
       this.#waiting.set(operation, cancel);
@@ -298,14 +283,34 @@ export class Connection {
     if (this.#closed || correlationId === undefined) {
       throw new ConnectionClosedError(`${operation.name} is not on a live connection`);
     }
-    const pkg = { ...request, correlationId, credentials: operation.credentials };
-    const bytes = encodePackage(pkg, this.#settings.maxPackageSize);
+    await this.#queue.send(this.#encode(operation, request, correlationId));
+  }
+
+  /**
+   * The bytes of `operation`'s `request` under `correlationId`, shown to the `onPackage` hook.
+   *
+   * @throws {RangeError} if a credential is too long or the package exceeds the maximum size
+   */
+  #encode(
+    operation: Operation<unknown>,
+    request: OutgoingRequest,
+    correlationId: string,
+  ): Uint8Array {
+    const bytes = encodePackage(
+      {
+        command: request.command,
+        correlationId,
+        credentials: operation.credentials,
+        payload: request.payload,
+      },
+      this.#settings.maxPackageSize,
+    );
     this.#settings.onPackage?.("sent", {
       command: request.command,
       correlationId,
       payload: bytes.subarray(bytes.length - request.payload.byteLength),
     });
-    await this.#queue.send(bytes);
+    return bytes;
   }
 
   /**
