@@ -72,3 +72,26 @@ export function dropError(
   }
   return new SubscriptionDroppedError(reason, stream, options);
 }
+
+/**
+ * The error a subscribe call rejects with when its operation failed before the confirmation:
+ * the caller's abort reason, or a refusal (`SubscriptionDroppedError`, `AccessDeniedError`) or
+ * `ConnectionClosedError` (a closed client) as it came; anything else becomes the drop error of
+ * the reason the subscription ended with (`dropped`), with it as the cause.
+ */
+export async function startFailure(
+  error: unknown,
+  signal: AbortSignal | undefined,
+  dropped: Promise<SubscriptionDrop>,
+  stream: string,
+): Promise<unknown> {
+  if (signal?.aborted && signal.reason === error) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  if (
+    cause instanceof SubscriptionDroppedError || cause instanceof AccessDeniedError ||
+    cause instanceof ConnectionClosedError
+  ) {
+    return cause;
+  }
+  return dropError((await dropped).reason, stream, { cause });
+}

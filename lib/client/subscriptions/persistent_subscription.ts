@@ -18,11 +18,6 @@ import {
   PersistentSubscriptionStreamEventAppearedSchema,
   SubscriptionDroppedSchema,
 } from "../../../gen/client_messages_pb.ts";
-import {
-  AccessDeniedError,
-  ConnectionClosedError,
-  SubscriptionDroppedError,
-} from "../../errors.ts";
 import { guidToBytes } from "../../wire/guid.ts";
 import { bodyOf, type Message } from "../../wire/message.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
@@ -42,7 +37,13 @@ import {
 } from "../operation.ts";
 import { fromResolvedIndexedEvent, type ResolvedEvent } from "../resolved_event.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import { dropError, fromWireReason, reasonOf, type SubscriptionDrop } from "./drop.ts";
+import {
+  dropError,
+  fromWireReason,
+  reasonOf,
+  startFailure,
+  type SubscriptionDrop,
+} from "./drop.ts";
 import type { LiveSink, SubscriptionGap } from "./subscribe_operation.ts";
 import { Subscription } from "./subscription.ts";
 
@@ -321,7 +322,6 @@ export interface PersistentConnectSpec extends ConnectRequest {
  *
  * @throws {SubscriptionDroppedError} `"not-found"` or `"subscriber-max-count-reached"` when the
  * server refuses
-
  * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
  */
 export async function connectPersistentSubscription(
@@ -393,16 +393,7 @@ export async function connectPersistentSubscription(
   try {
     confirmation = await executor.execute(operation, options);
   } catch (error) {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
-    if (options.signal?.aborted && options.signal.reason === error) throw error;
-    if (
-      cause instanceof SubscriptionDroppedError || cause instanceof AccessDeniedError ||
-      cause instanceof ConnectionClosedError
-    ) {
-      throw cause;
-    }
-    throw dropError((await queue.dropped).reason, spec.stream, { cause });
+    throw await startFailure(error, options.signal, queue.dropped, spec.stream);
   }
   const subscription = new PersistentSubscription(
     spec.group,

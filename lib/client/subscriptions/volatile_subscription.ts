@@ -11,16 +11,11 @@ import type { Position } from "../position.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
 import {
-  AccessDeniedError,
-  ConnectionClosedError,
-  SubscriptionDroppedError,
-} from "../../errors.ts";
-import {
   SubscribeOperation,
   type SubscribeRequest,
   type SubscriptionGap,
 } from "./subscribe_operation.ts";
-import { dropError } from "./drop.ts";
+import { startFailure } from "./drop.ts";
 import { Subscription } from "./subscription.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -88,16 +83,7 @@ export async function startVolatileSubscription(
   try {
     await executor.execute(operation, options);
   } catch (error) {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    // The caller's abort rejects with its reason; a closed client with ConnectionClosedError.
-    if (options.signal?.aborted && options.signal.reason === error) throw error;
-    if (
-      cause instanceof SubscriptionDroppedError || cause instanceof AccessDeniedError ||
-      cause instanceof ConnectionClosedError
-    ) {
-      throw cause;
-    }
-    throw dropError((await queue.dropped).reason, name, { cause });
+    throw await startFailure(error, options.signal, queue.dropped, name);
   }
   return new Subscription(name, queue, { stop });
 }
