@@ -344,7 +344,6 @@ export async function deleteSubscription(
  *
  * @throws {SubscriptionDroppedError} `"not-found"` or `"subscriber-max-count-reached"` when the
  * server refuses
-
  * @throws {AccessDeniedError} (`dropReason: "access-denied"`) when the credentials may not read
  */
 export async function connectSubscription(
