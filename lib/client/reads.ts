@@ -34,6 +34,7 @@ import {
   readEventOperation,
   readStreamOperation,
   type StreamSlice,
+  takeEvents,
 } from "./read_operations.ts";
 import type { ResolvedEvent } from "./resolved_event.ts";
 import { parseStreamMetadata, type StreamMetadataResult } from "./stream_metadata.ts";
@@ -110,18 +111,6 @@ function streamStart(call: { fromEvent?: bigint | number }, direction: Direction
 function allStart(value: unknown, method: string, direction: Direction): Position {
   return checkPosition(value, "fromPosition", method) ??
     (direction === "forward" ? Position.start : Position.end);
-}
-
-/**
- * Moves a page's events out of the slice its read resolved with, leaving the slice empty. The
- * finished read operation (which holds the slice through its result) can stay reachable for V8's
- * young-generation collections until the next full one, from objects V8 allocates in the old
- * generation (the abort listener's record on the page's signal is one): a page left in the
- * slice survived every scavenge with it, so a long `iter()` kept megabytes of consumed events
- * alive and grew the young generation to its maximum. An empty slice keeps nothing.
- */
-function takeEvents(slice: ResolvedEvent[]): ResolvedEvent[] {
-  return slice.splice(0);
 }
 
 /** The caller's signal joined with the page stream's own. */

@@ -22,7 +22,12 @@ import { TcpCommand } from "../../wire/tcp_command.ts";
 import type { ConnectionState } from "../connection_state.ts";
 import type { OperationExecutor } from "../executor.ts";
 import { Position } from "../position.ts";
-import { type AllFilter, readAllOperation, readStreamOperation } from "../read_operations.ts";
+import {
+  type AllFilter,
+  readAllOperation,
+  readStreamOperation,
+  takeEvents,
+} from "../read_operations.ts";
 import { PageSize } from "../read_iterator.ts";
 import type { ResolvedEvent } from "../resolved_event.ts";
 import type { Credentials } from "../../wire/package_codec.ts";
@@ -418,9 +423,7 @@ class CatchUpDriver {
       if (error instanceof StreamNotFoundError) return true;
       throw error;
     }
-    // Taken out of the slice: the finished read can stay reachable to V8's young-generation
-    // collections after the events are consumed (see `takeEvents` in reads.ts).
-    for (const event of slice.splice(0)) {
+    for (const event of takeEvents(slice)) {
       if (!this.deliver(event)) throw new RangeError("A history page did not fit the queue");
     }
     if (slice.isEndOfStream) return true;
@@ -434,9 +437,7 @@ class CatchUpDriver {
       readAllOperation(this.#context(), "forward", from, count, this.#spec.filter),
       { signal: this.#abort.signal },
     );
-    // Taken out of the slice: the finished read can stay reachable to V8's young-generation
-    // collections after the events are consumed (see `takeEvents` in reads.ts).
-    for (const event of slice.splice(0)) {
+    for (const event of takeEvents(slice)) {
       if (!this.deliver(event)) throw new RangeError("A history page did not fit the queue");
     }
     this.#nextPosition = slice.nextPosition;
