@@ -9,6 +9,7 @@
  */
 
 import { writeGuid } from "./guid.ts";
+import { int64VarintSize, varintSize, writeInt64Varint, writeVarint } from "./varint_writer.ts";
 import type { PayloadWriter } from "./package_codec.ts";
 
 /** One event as the encoder needs it. */
@@ -27,11 +28,6 @@ export interface NewEventFields {
 
 const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
-
-/** Size of `value` (0 <= value < 2^32) as a varint. */
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
-}
 
 /** UTF-8 length of `text` as `TextEncoder` encodes it (a lone surrogate becomes U+FFFD). */
 function utf8Length(text: string): number {
@@ -54,25 +50,11 @@ function utf8Length(text: string): number {
   return length;
 }
 
-function writeVarint(target: Uint8Array, offset: number, value: number): number {
-  while (value >= 0x80) {
-    target[offset++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  target[offset++] = value;
-  return offset;
-}
-
 /** An int64 as protobuf writes it: two's complement, so a negative one takes 10 bytes. */
 function int64Bytes(value: bigint): Uint8Array {
-  let v = BigInt.asUintN(64, value);
-  const bytes: number[] = [];
-  while (v >= 0x80n) {
-    bytes.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  bytes.push(Number(v));
-  return new Uint8Array(bytes);
+  const bytes = new Uint8Array(int64VarintSize(value));
+  writeInt64Varint(bytes, 0, value);
+  return bytes;
 }
 
 /** Common expected versions, encoded once: Any (-2), NoStream (-1), StreamExists (-4). */
