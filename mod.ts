@@ -88,6 +88,7 @@ export type { Dialer, DialOptions, Endpoint, TlsOptions } from "./lib/client/tra
 export type { DeleteResult, WriteResult } from "./lib/client/write_operations.ts";
 export type { SubscriptionDrop } from "./lib/client/subscriptions/drop.ts";
 export type { Subscription } from "./lib/client/subscriptions/subscription.ts";
+export type { EventSource, EventStream } from "./lib/client/event_stream.ts";
 export type { SubscriptionGap } from "./lib/client/subscriptions/subscribe_operation.ts";
 export type {
   CatchUpPhase,

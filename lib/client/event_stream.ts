@@ -31,7 +31,7 @@ export interface EventSource {
  * The underlying source that feeds a standard stream (no queue: `highWaterMark` 0) from an
  * {@linkcode EventSource}, one event per pull.
  */
-export class PullingSource implements UnderlyingDefaultSource<ResolvedEvent> {
+class PullingSource implements UnderlyingDefaultSource<ResolvedEvent> {
   /** Where the events come from. */
   readonly source: EventSource;
   /** True once the standard stream has pulled: from then on, `for await` reads it too. */
@@ -168,7 +168,7 @@ class EventIterator implements AsyncIterableIterator<ResolvedEvent> {
  *
  * @throws {TypeError} when the stream is locked
  */
-export function eventValues(
+function eventValues(
   stream: ReadableStream<ResolvedEvent>,
   pulling: PullingSource,
   options: ReadableStreamIteratorOptions | undefined,

@@ -8,8 +8,7 @@
  * @module
  */
 
-import { eventValues, PullingSource } from "../event_stream.ts";
-import type { ResolvedEvent } from "../resolved_event.ts";
+import { EventStream } from "../event_stream.ts";
 import type { Position } from "../position.ts";
 import type { DeliveryQueue } from "./delivery_queue.ts";
 import type { SubscriptionDrop } from "./drop.ts";
@@ -45,20 +44,17 @@ export interface SubscriptionControl {
  * assert.equal((await subscription.dropped).reason, "unsubscribed");
  * ```
  */
-export class Subscription extends ReadableStream<ResolvedEvent> {
+export class Subscription extends EventStream {
   /** The subscribed stream (`"$all"` for `$all`). */
   readonly stream: string;
   /** Settles once the subscription has ended, with the reason. Never rejects. */
   readonly dropped: Promise<SubscriptionDrop>;
   readonly #queue: DeliveryQueue;
   readonly #control: SubscriptionControl;
-  readonly #pulling: PullingSource;
 
   /** Created by the client's subscribe methods. */
   constructor(stream: string, queue: DeliveryQueue, control: SubscriptionControl) {
-    const pulling = new PullingSource(queue);
-    super(pulling, { highWaterMark: 0 });
-    this.#pulling = pulling;
+    super(queue);
     this.stream = stream;
     this.#queue = queue;
     this.#control = control;
@@ -92,22 +88,6 @@ export class Subscription extends ReadableStream<ResolvedEvent> {
    */
   unsubscribe(): Promise<void> {
     return this.#control.stop();
-  }
-
-  /**
-   * Iterates the events, taking each straight from the subscription's queue.
-   *
-   * @throws {TypeError} when the stream is locked
-   */
-  override values(options?: ReadableStreamIteratorOptions): AsyncIterableIterator<ResolvedEvent> {
-    return eventValues(this, this.#pulling, options, () => super.values(options));
-  }
-
-  /** Same as {@linkcode Subscription.values}: what `for await` calls. */
-  override [Symbol.asyncIterator](
-    options?: ReadableStreamIteratorOptions,
-  ): AsyncIterableIterator<ResolvedEvent> {
-    return this.values(options);
   }
 
   /** Same as {@linkcode Subscription.unsubscribe}, for `await using`. */
