@@ -157,7 +157,7 @@ interface StoredEventBytes {
  * `field` repeated, one `ResolvedIndexedEvent` per record (or, `withPositions`, one
  * `ResolvedEvent` with the original event's commit and prepare positions), followed by `tail`
  * (the reply's other fields, encoded). The same bytes as
- * `concatBytes([repeatedMessageField(field, records.map(encode...)), tail])`.
+ * `concatBytes([...records.map((r) => lengthDelimitedField(field, encode...(r))), tail])`.
  */
 export function spliceRecords(
   field: number,
@@ -192,9 +192,4 @@ export function spliceRecords(
   }
   out.set(tail, at);
   return out;
-}
-
-/** Repeated message field `field`, one entry per pre-encoded message. */
-export function repeatedMessageField(field: number, messages: readonly Uint8Array[]): Uint8Array {
-  return concatBytes(messages.map((m) => lengthDelimitedField(field, m)));
 }

@@ -12,7 +12,6 @@ import {
   encodeResolvedIndexedEvent,
   int64Field,
   lengthDelimitedField,
-  repeatedMessageField,
   spliceRecords,
 } from "../../lib/memstore/event_splicing.ts";
 import type { ResolvedRecord, StoredEvent } from "../../lib/memstore/storage_types.ts";
@@ -69,10 +68,8 @@ Deno.test("spliced ResolvedEvent carries the positions of the original (link) re
 Deno.test("a reply built from spliced events plus encodeMessage decodes as one message", () => {
   const { target, link } = storedPair();
   const bytes = concatBytes([
-    repeatedMessageField(1, [
-      encodeResolvedIndexedEvent({ event: target }),
-      encodeResolvedIndexedEvent({ event: link }),
-    ]),
+    lengthDelimitedField(1, encodeResolvedIndexedEvent({ event: target })),
+    lengthDelimitedField(1, encodeResolvedIndexedEvent({ event: link })),
     encodeMessage(ReadStreamEventsCompletedSchema, {
       nextEventNumber: 2n,
       lastEventNumber: 1n,
@@ -114,11 +111,11 @@ Deno.test("spliceRecords writes the bytes of the entry-by-entry splice, in one b
   for (const withPositions of [false, true]) {
     for (const field of [1, 3]) {
       const expected = concatBytes([
-        repeatedMessageField(
-          field,
-          records.map((r) =>
-            withPositions ? encodeResolvedEvent(r) : encodeResolvedIndexedEvent(r)
-          ),
+        ...records.map((r) =>
+          lengthDelimitedField(
+            field,
+            withPositions ? encodeResolvedEvent(r) : encodeResolvedIndexedEvent(r),
+          )
         ),
         tail,
       ]);
