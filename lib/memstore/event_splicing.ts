@@ -8,56 +8,24 @@
  */
 
 import type { ResolvedRecord } from "./storage.ts";
+import {
+  int64VarintSize,
+  varintSize,
+  writeInt64Varint,
+  writeVarint,
+} from "../wire/varint_writer.ts";
 
 /** Wire type 2 (length-delimited). */
 const LENGTH_DELIMITED = 2;
 /** Wire type 0 (varint). */
 const VARINT = 0;
 
-function varintSize(value: bigint): number {
-  let v = BigInt.asUintN(64, value);
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(value: bigint, out: Uint8Array, offset: number): number {
-  let v = BigInt.asUintN(64, value);
-  while (v >= 0x80n) {
-    out[offset++] = Number(v & 0x7fn) | 0x80;
-    v >>= 7n;
-  }
-  out[offset++] = Number(v);
-  return offset;
-}
-
-function smallVarintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeSmallVarint(value: number, out: Uint8Array, offset: number): number {
-  while (value >= 0x80) {
-    out[offset++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[offset++] = value;
-  return offset;
-}
-
 /** The bytes of field `field` holding the length-delimited `bytes` (a sub-message or bytes). */
 export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Array {
   const tag = (field << 3) | LENGTH_DELIMITED;
-  const out = new Uint8Array(smallVarintSize(tag) + smallVarintSize(bytes.length) + bytes.length);
-  let offset = writeSmallVarint(tag, out, 0);
-  offset = writeSmallVarint(bytes.length, out, offset);
+  const out = new Uint8Array(varintSize(tag) + varintSize(bytes.length) + bytes.length);
+  let offset = writeVarint(out, 0, tag);
+  offset = writeVarint(out, offset, bytes.length);
   out.set(bytes, offset);
   return out;
 }
@@ -65,8 +33,8 @@ export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Arr
 /** The bytes of an int64 field `field` (negative values take 10 bytes, as protobuf requires). */
 export function int64Field(field: number, value: bigint): Uint8Array {
   const tag = (field << 3) | VARINT;
-  const out = new Uint8Array(smallVarintSize(tag) + varintSize(value));
-  writeVarint(value, out, writeSmallVarint(tag, out, 0));
+  const out = new Uint8Array(varintSize(tag) + int64VarintSize(value));
+  writeInt64Varint(out, writeVarint(out, 0, tag), value);
   return out;
 }
 
@@ -105,14 +73,14 @@ export function encodeResolvedEvent(record: ResolvedRecord): Uint8Array {
   return concatBytes(parts);
 }
 
-/** Size of the varint encoding of a non-negative safe integer. */
+/** Size of the int64 varint of a safe integer (10 bytes when negative). */
 function numberVarintSize(value: number): number {
-  return value < 0 ? 10 : smallVarintSize(value);
+  return value < 0 ? 10 : varintSize(value);
 }
 
 /** Writes an int64 field's value given as a number (negative values take 10 bytes). */
-function writeNumberVarint(value: number, out: Uint8Array, offset: number): number {
-  return value < 0 ? writeVarint(BigInt(value), out, offset) : writeSmallVarint(value, out, offset);
+function writeNumberVarint(out: Uint8Array, offset: number, value: number): number {
+  return value < 0 ? writeInt64Varint(out, offset, BigInt(value)) : writeVarint(out, offset, value);
 }
 
 /** Size of the body of a `ResolvedIndexedEvent` (or, `withPositions`, a `ResolvedEvent`). */
@@ -120,11 +88,11 @@ function resolvedSize(record: ResolvedRecord, withPositions: boolean): number {
   let size = 0;
   if (record.event) {
     const length = record.event.encodedLength;
-    size += 1 + smallVarintSize(length) + length;
+    size += 1 + varintSize(length) + length;
   }
   if (record.link) {
     const length = record.link.encodedLength;
-    size += 1 + smallVarintSize(length) + length;
+    size += 1 + varintSize(length) + length;
   }
   if (withPositions) {
     const original = record.link ?? record.event!;
@@ -141,7 +109,7 @@ function writeEmbedded(
   at: number,
 ): number {
   out[at++] = (field << 3) | LENGTH_DELIMITED;
-  at = writeSmallVarint(record.encodedLength, out, at);
+  at = writeVarint(out, at, record.encodedLength);
   out.set(record.encoded, at);
   return at + record.encodedLength;
 }
@@ -166,28 +134,28 @@ export function spliceRecords(
   tail: Uint8Array,
 ): Uint8Array {
   const tag = (field << 3) | LENGTH_DELIMITED;
-  const tagSize = smallVarintSize(tag);
+  const tagSize = varintSize(tag);
   const sizes = new Array<number>(records.length);
   let total = tail.length;
   for (let i = 0; i < records.length; i++) {
     const size = resolvedSize(records[i], withPositions);
     sizes[i] = size;
-    total += tagSize + smallVarintSize(size) + size;
+    total += tagSize + varintSize(size) + size;
   }
   const out = new Uint8Array(total);
   let at = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
-    at = writeSmallVarint(tag, out, at);
-    at = writeSmallVarint(sizes[i], out, at);
+    at = writeVarint(out, at, tag);
+    at = writeVarint(out, at, sizes[i]);
     if (record.event) at = writeEmbedded(1, record.event, out, at);
     if (record.link) at = writeEmbedded(2, record.link, out, at);
     if (withPositions) {
       const original = record.link ?? record.event!;
       out[at++] = (3 << 3) | VARINT;
-      at = writeNumberVarint(original.commitPosition, out, at);
+      at = writeNumberVarint(out, at, original.commitPosition);
       out[at++] = (4 << 3) | VARINT;
-      at = writeNumberVarint(original.preparePosition, out, at);
+      at = writeNumberVarint(out, at, original.preparePosition);
     }
   }
   out.set(tail, at);

@@ -9,6 +9,12 @@
 
 import { writeGuid } from "../wire/guid.ts";
 import type { RecordArena } from "./record_arena.ts";
+import {
+  int64VarintSize,
+  varintSize,
+  writeInt64Varint,
+  writeVarint,
+} from "../wire/varint_writer.ts";
 
 /** The fields of an `EventRecord` before encoding. */
 export interface EventRecordFields {
@@ -52,47 +58,9 @@ export interface EncodedPlace {
 const EPOCH_TICKS = 621355968000000000n;
 const encoder = new TextEncoder();
 
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function bigVarintSize(value: bigint): number {
-  let v = BigInt.asUintN(64, value);
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(value: number, out: Uint8Array, offset: number): number {
-  while (value >= 0x80) {
-    out[offset++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[offset++] = value;
-  return offset;
-}
-
-function writeBigVarint(value: bigint, out: Uint8Array, offset: number): number {
-  let v = BigInt.asUintN(64, value);
-  while (v >= 0x80n) {
-    out[offset++] = Number(v & 0x7fn) | 0x80;
-    v >>= 7n;
-  }
-  out[offset++] = Number(v);
-  return offset;
-}
-
 function writeBytes(tag: number, bytes: Uint8Array, out: Uint8Array, offset: number): number {
   out[offset++] = tag;
-  offset = writeVarint(bytes.length, out, offset);
+  offset = writeVarint(out, offset, bytes.length);
   out.set(bytes, offset);
   return offset + bytes.length;
 }
@@ -107,18 +75,18 @@ export function encodeEventRecord(arena: RecordArena, fields: EventRecordFields)
   const ticks = BigInt(ms) * 10000n + EPOCH_TICKS;
   const { streamBytes, data, metadata } = fields;
   const length = 1 + varintSize(streamBytes.length) + streamBytes.length +
-    1 + bigVarintSize(fields.eventNumber) +
+    1 + int64VarintSize(fields.eventNumber) +
     2 + 16 +
     1 + varintSize(type.length) + type.length +
     2 + 2 +
     1 + varintSize(data.length) + data.length +
     1 + varintSize(metadata.length) + metadata.length +
-    1 + bigVarintSize(ticks) +
+    1 + int64VarintSize(ticks) +
     1 + varintSize(ms);
   const { bytes, offset: start } = arena.reserve(length);
   let at = writeBytes(0x0a, streamBytes, bytes, start);
   bytes[at++] = 0x10;
-  at = writeBigVarint(fields.eventNumber, bytes, at);
+  at = writeInt64Varint(bytes, at, fields.eventNumber);
   bytes[at++] = 0x1a;
   bytes[at++] = 16;
   writeGuid(fields.eventId, bytes, at);
@@ -134,9 +102,9 @@ export function encodeEventRecord(arena: RecordArena, fields: EventRecordFields)
   at = writeBytes(0x42, metadata, bytes, at);
   const metadataOffset = at - metadata.length;
   bytes[at++] = 0x48;
-  at = writeBigVarint(ticks, bytes, at);
+  at = writeInt64Varint(bytes, at, ticks);
   bytes[at++] = 0x50;
-  at = writeVarint(ms, bytes, at);
+  at = writeVarint(bytes, at, ms);
   return {
     bytes,
     offset: start,

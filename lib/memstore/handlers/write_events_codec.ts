@@ -19,6 +19,7 @@ import {
   type VarintCursor,
 } from "../../wire/varint_reader.ts";
 import { TcpCommand } from "../../wire/tcp_command.ts";
+import { varintSize, writeVarint } from "../../wire/varint_writer.ts";
 
 /** The fields of one `NewEvent`, as protobuf-es reads them (absent fields are defaults). */
 export interface NewEventFields {
@@ -196,23 +197,4 @@ export function encodeWriteSuccess(first: bigint, last: bigint, position: number
   out[at++] = 0x30;
   writeVarint(out, at, position);
   return out;
-}
-
-/** Bytes of the varint of a non-negative safe integer. */
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Uint8Array, at: number, value: number): number {
-  while (value >= 0x80) {
-    out[at++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[at++] = value;
-  return at;
 }
